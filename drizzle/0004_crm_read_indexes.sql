@@ -1,0 +1,2 @@
+CREATE INDEX "opportunities_person_recent_idx" ON "opportunities" USING btree ("tenant_id","person_id","id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "tasks_person_open_due_idx" ON "tasks" USING btree ("tenant_id","person_id","due_at") WHERE status = 'open';

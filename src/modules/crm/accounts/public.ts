@@ -1,0 +1,3 @@
+/** What other modules and workflows (demo, imports) use of accounts, members, relationships and interests. */
+export type { AccountView } from './contracts.ts';
+export { addMember, addPropertyInterest, createAccount, createRelationship, getAccount } from './service.ts';

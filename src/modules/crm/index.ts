@@ -1,0 +1,20 @@
+/** crm: people, accounts and households, pipelines, opportunities, projects, tasks. */
+
+export * from './accounts/public.ts';
+export * from './campaigns/public.ts';
+export * from './contacts/public.ts';
+export * from './deals/public.ts';
+export type { PostalAddress } from './schema.ts';
+export {
+  countRecords,
+  createContactLeadTask,
+  createCustomerAccount,
+  createPersonFromContact,
+  erasePerson,
+  findPersonMatch,
+  getPerson,
+  intakePersonStatement,
+  intakeTaskStatement,
+  type PersonContact,
+  reassignOpenTasksOfLead,
+} from './service.ts';

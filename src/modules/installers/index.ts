@@ -1,0 +1,3 @@
+/** installers: installer companies, contacts, services, quality/internal notes, capacity, region coverage. */
+export { INSTALLER_STATUSES, type InstallerStatus } from './schema.ts';
+export { installersByIds, installersCoveringRegion, type RoutingInstaller } from './service.ts';

@@ -1,0 +1,13 @@
+/** interactions: the timeline of a person (calls, messages, visits …) and their scores with time series. */
+export type { InteractionView } from './contracts.ts';
+export { INTERACTION_CHANNELS } from './schema.ts';
+export {
+  currentScores,
+  eraseInteractionsOfPerson,
+  getInteraction,
+  type PersonSummary,
+  recentTimeline,
+  recordInteraction,
+  recordScore,
+  summaryForPeople,
+} from './service.ts';
