@@ -1,0 +1,2 @@
+-- reserved: filled in by the module that owns it
+SELECT 1;
