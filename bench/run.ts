@@ -4,12 +4,13 @@
  *   npm run bench -- intake list  a subset (prints only; RESULTS.md is written for a full run)
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); each benchmark
  * creates and drops its own database. Knobs: BENCH_INTAKE_SECONDS, BENCH_INTAKE_ROUNDS,
- * BENCH_WARMUP_SECONDS, BENCH_LIST_LEADS, BENCH_LIST_REQUESTS.
+ * BENCH_WARMUP_SECONDS, BENCH_LIST_LEADS, BENCH_LIST_REQUESTS, BENCH_IMPORT_ROWS, BENCH_IMPORT_EXISTING.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchCrm, type CrmResult } from './crm.ts';
+import { benchImport, type ImportBenchResult } from './import.ts';
 import {
   benchIntakeEmbedded,
   benchIntakePostgres,
@@ -23,7 +24,7 @@ import { fmt, type LoadResult, log, type Machine, machineInfo } from './lib.ts';
 import type { RequestCost } from './roundtrips.ts';
 import { benchRouting, type RoutingResult } from './routing.ts';
 
-const ALL = ['intake', 'embedded', 'list', 'routing', 'crm'] as const;
+const ALL = ['intake', 'embedded', 'list', 'routing', 'crm', 'import'] as const;
 const wanted = process.argv.slice(2).filter((a) => (ALL as readonly string[]).includes(a));
 const want = (name: (typeof ALL)[number]) => wanted.length === 0 || wanted.includes(name);
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -225,6 +226,26 @@ function crmRows(c: CrmResult | undefined): Row[] {
   ];
 }
 
+function importRows(r: ImportBenchResult | undefined): Row[] {
+  if (!r) return [];
+  const rowsPerSec = r.rows / r.importSeconds;
+  return [
+    {
+      what: `CSV import with dedup, ${(r.rows / 1e6).toLocaleString('en')}M rows against ${(r.existing / 1e6).toLocaleString('en')}M people (parse + propose + commit)`,
+      measured: `${fmt(r.importSeconds, 1)} s (${rps(rowsPerSec)})`,
+      reference: `${fmt(r.copySeconds, 2)} s (COPY of the same file into a bare table)`,
+      ratio: pct(r.ratio),
+      target: '≥ 25% of COPY; < 90 s',
+      pass: r.ratio >= 0.25 && r.importSeconds < 90,
+      miss: `the import runs at ${pct(r.ratio)} of COPY's speed in ${fmt(r.importSeconds, 1)} s (${Object.entries(
+        r.phases,
+      )
+        .map(([k, v]) => `${k} ${fmt(v, 1)} s`)
+        .join(', ')})`,
+    },
+  ];
+}
+
 function report(
   machine: Machine,
   minutes: number,
@@ -234,8 +255,15 @@ function report(
   list: LeadListResult | undefined,
   routing?: RoutingResult,
   crm?: CrmResult,
+  imports?: ImportBenchResult,
 ): string {
-  const rows = [...intakeRows(pg, emb), ...listRows(list), ...routingRows(routing), ...crmRows(crm)];
+  const rows = [
+    ...intakeRows(pg, emb),
+    ...listRows(list),
+    ...routingRows(routing),
+    ...crmRows(crm),
+    ...importRows(imports),
+  ];
   const out: string[] = [];
   out.push('# Benchmark results', '');
   out.push(
@@ -538,8 +566,9 @@ const emb = want('embedded') ? await benchIntakeEmbedded() : undefined;
 const list = want('list') ? await benchLeadList() : undefined;
 const routing = want('routing') ? await benchRouting() : undefined;
 const crm = want('crm') ? await benchCrm() : undefined;
+const imports = want('import') ? await benchImport() : undefined;
 const minutes = (Date.now() - started) / 60_000;
-const text = report(machine, minutes, { before: loadBefore, after: loadavg() }, pg, emb, list, routing, crm);
+const text = report(machine, minutes, { before: loadBefore, after: loadavg() }, pg, emb, list, routing, crm, imports);
 if (wanted.length === 0) {
   writeFileSync(RESULTS, `${text}\n`);
   log(`\nWrote ${RESULTS} (${minutes.toFixed(1)} min).`);

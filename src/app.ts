@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { accountRoutes } from './modules/crm/accounts/routes.ts';
 import { campaignRoutes } from './modules/crm/campaigns/routes.ts';
 import { contactRoutes } from './modules/crm/contacts/routes.ts';
@@ -14,6 +15,7 @@ import { taskRoutes } from './modules/crm/tasks/routes.ts';
 import { followUpRoutes } from './modules/follow-ups/routes.ts';
 import * as identity from './modules/identity/index.ts';
 import { identityRoutes } from './modules/identity/routes.ts';
+import { importRoutes } from './modules/imports/routes.ts';
 import { installerRoutes } from './modules/installers/routes.ts';
 import { interactionRoutes } from './modules/interactions/routes.ts';
 import * as leads from './modules/leads/index.ts';
@@ -21,15 +23,17 @@ import { leadRoutes } from './modules/leads/routes.ts';
 import { regionRoutes } from './modules/regions/routes.ts';
 import { routingRoutes } from './modules/routing/routes.ts';
 import { systemRoutes } from './modules/system/routes.ts';
+import { workflowRoutes } from './modules/workflow/routes.ts';
 import { registerAuth } from './platform/auth.ts';
 import { systemActor } from './platform/context.ts';
 import type { Database } from './platform/db.ts';
 import { one } from './platform/db.ts';
 import { tooManyRequests } from './platform/errors.ts';
-import { genReqId, registerHttpPlatform } from './platform/http.ts';
+import { frameworkErrors, genReqId, registerHttpPlatform } from './platform/http.ts';
 import { registerIdempotency } from './platform/idempotency.ts';
 import { randomToken } from './platform/ids.ts';
 import { JobQueue } from './platform/jobs.ts';
+import { collectRouteDocs, finishDocument } from './platform/openapi.ts';
 import { setCursorSecret } from './platform/pagination.ts';
 import { expireOffer } from './workflows/assignment-lifecycle.ts';
 
@@ -98,6 +102,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -111,6 +116,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     global: false,
     errorResponseBuilder: (_req, ctx) => tooManyRequests(`Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s.`),
   });
+  const routeDocs = collectRouteDocs(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -119,10 +125,10 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
         version: '0.1.0',
         description: 'Multi-tenant lead-to-customer CRM for home-energy businesses and lead marketplaces.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Security, problem responses, rate-limit headers and implied bounds, from each route's config.
+    transformObject: ({ openapiObject }: any) => finishDocument(openapiObject, routeDocs),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
@@ -156,7 +162,20 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   });
   registerIdempotency(app);
 
-  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
+  app.get(
+    '/api/openapi.json',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'This OpenAPI 3.1 document',
+        response: {
+          200: z.looseObject({ openapi: z.string().max(20), paths: z.record(z.string().max(500), z.unknown()) }),
+        },
+      },
+      config: { auth: 'none' },
+    },
+    async () => app.swagger(),
+  );
   await app.register(systemRoutes);
   await app.register(identityRoutes, { loginRateLimit: config.loginRateLimit ?? 10 });
   // Question sets change rarely; public intake may see a new version up to 10 s late.
@@ -176,6 +195,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(taskRoutes);
   await app.register(campaignRoutes);
   await app.register(interactionRoutes);
+  await app.register(workflowRoutes);
+  await app.register(importRoutes);
 
   if (config.jobs) {
     const queue = new JobQueue(db, config.jobs);

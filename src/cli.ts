@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
+import { importCommand } from './cli-import.ts';
 import { loadConfig, type RuntimeConfig } from './config.ts';
 import { openDatabase } from './platform/db.ts';
 import { seedDemo } from './workflows/demo.ts';
@@ -13,6 +14,8 @@ Commands:
   migrate                                                        apply migrations and exit
   tenant create --slug S --name N --admin-email E --admin-password P [--json]
   demo [--slug demo]                                             a demo tenant with realistic data
+  import FILE --tenant SLUG --kind people [--mapping NAME] [--approve] [--json]
+                                                                 import a CSV/XLSX file (commits only with --approve)
 
 Every command accepts --data-dir (or DATA_DIR) and honours DATABASE_URL.
 Environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL, PUBLIC_RATE_LIMIT, LOGIN_RATE_LIMIT, CORS_ORIGINS.`;
@@ -66,6 +69,10 @@ async function main() {
       'admin-email': { type: 'string' },
       'admin-password': { type: 'string' },
       json: { type: 'boolean' },
+      tenant: { type: 'string' },
+      kind: { type: 'string' },
+      mapping: { type: 'string' },
+      approve: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -133,6 +140,8 @@ async function main() {
       }
       return;
     }
+    case 'import':
+      return importCommand(config, sub, values, fail);
     default:
       fail(`unknown command '${command}'\n${USAGE}`);
   }

@@ -30,6 +30,20 @@ declare module 'fastify' {
   }
 }
 
+/** One route's declared access, as registered (Fastify URL syntax: `/api/leads/:id`). */
+export interface RouteAuthEntry {
+  method: string;
+  url: string;
+  auth: RouteAuth | undefined;
+}
+
+const routeAuthTables = new WeakMap<FastifyInstance, RouteAuthEntry[]>();
+
+/** Every route registered after registerAuth, with its config.auth: lets tests sweep routes by capability. */
+export function routeAuthTable(app: FastifyInstance): readonly RouteAuthEntry[] {
+  return routeAuthTables.get(app) ?? [];
+}
+
 export interface AuthHooks {
   authenticate(token: string): Promise<AuthenticatedPrincipal | undefined>;
   resolveSlug(slug: string): Promise<PublicTenant | undefined>;
@@ -46,18 +60,30 @@ export function registerAuth(app: FastifyInstance, hooks: AuthHooks) {
   app.decorateRequest('principal', null);
   app.decorateRequest('publicTenant', null);
 
+  const table: RouteAuthEntry[] = [];
+  routeAuthTables.set(app, table);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') table.push({ method, url: route.url, auth: route.config?.auth });
+    }
+  });
+
+  // Public routes find their tenant once the route's rate limiter (an onRequest hook of the route,
+  // so after this app's) has counted the request: probing tenant slugs is rate limited too.
+  app.addHook('preParsing', async (req) => {
+    const auth = req.routeOptions.config?.auth;
+    if (typeof auth !== 'object') return;
+    const tenant =
+      auth.public === 'platform'
+        ? await hooks.resolvePlatformTenant()
+        : await hooks.resolveSlug(String((req.params as any)?.tenantSlug ?? ''));
+    if (!tenant) throw notFound('tenant.not_found', 'No such tenant.');
+    req.publicTenant = tenant;
+  });
+
   app.addHook('onRequest', async (req) => {
     const auth = req.routeOptions.config?.auth;
-    if (auth === undefined || auth === 'none') return; // not-found handler, docs, login
-    if (typeof auth === 'object') {
-      const tenant =
-        auth.public === 'platform'
-          ? await hooks.resolvePlatformTenant()
-          : await hooks.resolveSlug(String((req.params as any)?.tenantSlug ?? ''));
-      if (!tenant) throw notFound('tenant.not_found', 'No such tenant.');
-      req.publicTenant = tenant;
-      return;
-    }
+    if (auth === undefined || auth === 'none' || typeof auth === 'object') return; // not-found handler, docs, login, public
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S{10,512})$/i.exec(header) : null;
     if (!m) throw unauthorized();

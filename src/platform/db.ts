@@ -9,9 +9,10 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { isUniqueViolation } from './errors.ts';
 import { installJobSchema } from './jobs.ts';
+import { reserveConnection, resilientClient } from './pg-connection.ts';
 
 /** A drizzle handle: the root database or a transaction. Both drivers share this type. */
 export type Tx = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -151,13 +152,20 @@ function preparedByDefault(client: postgres.Sql): postgres.Sql {
 }
 
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
-  const client = postgres(options.url!, {
-    max: options.poolSize ?? 20,
-    onnotice: () => {},
-    connect_timeout: 10,
-    idle_timeout: 60,
-    connection: { application_name: 'helio' },
-  });
+  // The pool, its transactions and reserved connections survive a database restart (pg-connection.ts).
+  const client = resilientClient(
+    options.url!,
+    {
+      max: options.poolSize ?? 20,
+      onnotice: () => {},
+      // Seconds. A database that is down refuses at once; this bounds one that does not answer at all.
+      connect_timeout: 5,
+      idle_timeout: 60,
+      connection: { application_name: 'helio' },
+    },
+    // drizzle adjusts the parsers of the pool it is given; a pool made after an outage needs the same.
+    (pool) => void drizzlePostgres(pool),
+  );
   const root = drizzlePostgres(preparedByDefault(client)) as unknown as Tx;
   const dialect = new PgDialect();
   let roleOk = false;
@@ -168,8 +176,9 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     tenantTx: makeTenantTx(root, () => roleOk),
     async readTx<T>(tenantId: string, fn: (tx: Tx) => Promise<T>) {
       if (!tenantId) throw new Error('readTx needs a tenant id');
-      const conn = await client.reserve();
-      const release = () => conn.release();
+      const reserved = await reserveConnection(client);
+      const conn = reserved.sql;
+      const release = reserved.done;
       const setup = pipelined([
         conn.unsafe('begin read only'),
         roleOk
@@ -197,7 +206,8 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     async statementTx<T>(tenantId: string, statement: SQL) {
       if (!tenantId) throw new Error('statementTx needs a tenant id');
       const query = dialect.sqlToQuery(statement);
-      const conn = await client.reserve();
+      const reserved = await reserveConnection(client);
+      const conn = reserved.sql;
       try {
         const settled = await Promise.allSettled([
           conn.unsafe('begin'),
@@ -216,25 +226,25 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
         if (failed) throw (failed as PromiseRejectedResult).reason;
         return [...((settled[2] as PromiseFulfilledResult<any>).value as T[])];
       } finally {
-        conn.release();
+        reserved.done();
       }
     },
     platformTx: (fn) => root.transaction(async (tx) => fn(tx as unknown as Tx)) as any,
     async migrate() {
       // Several API processes may start at once: one migrates, the others wait on the lock.
-      const reserved = await client.reserve();
+      const reserved = await reserveConnection(client);
       try {
-        await reserved`select pg_advisory_lock(727274)`;
+        await reserved.sql.unsafe('select pg_advisory_lock(727274)');
         await migratePostgres(drizzlePostgres(client), { migrationsFolder: MIGRATIONS_FOLDER });
         await installJobSchema(database);
       } finally {
-        await reserved`select pg_advisory_unlock(727274)`.catch(() => {});
-        reserved.release();
+        await reserved.sql.unsafe('select pg_advisory_unlock(727274)').catch(() => {});
+        reserved.done();
       }
       roleOk = await canAssumeAppRole(root);
     },
     async ping() {
-      await client`select 1`;
+      await client.unsafe('select 1');
     },
     async close() {
       await client.end({ timeout: 5 });

@@ -45,6 +45,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -75,6 +76,8 @@ const UNAVAILABLE_NODE_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  // pg-connection.ts: the circuit is open, the query was not even tried.
+  'DATABASE_UNAVAILABLE',
 ]);
 
 /** Errors drizzle wraps keep the driver error as `cause`; walk the chain to find the SQLSTATE or socket code. */
@@ -99,15 +102,21 @@ export function dbConstraint(err: unknown): string | undefined {
 
 export const isUniqueViolation = (err: unknown) => dbErrorCode(err) === '23505';
 
+/** The database is away (refused, closed, shutting down, starting up), as opposed to the request being wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = dbErrorCode(err);
+  return code !== undefined && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code));
+}
+
 /** Map a driver error to an AppError when it has a meaning for the client; otherwise undefined (a 500). */
 export function fromDatabaseError(err: unknown): AppError | undefined {
   // The embedded database has no SQLSTATE for "gone" (shutting down): the same answer as a lost server.
   for (let e: any = err, i = 0; e && i < 5; e = e.cause, i++) {
     if (/^PGlite is clos(ed|ing)$/.test(String(e.message))) return unavailable();
   }
+  if (isDatabaseUnavailable(err)) return unavailable();
   const code = dbErrorCode(err);
   if (!code) return undefined;
-  if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code)) return unavailable();
   // Text PostgreSQL cannot store (invalid UTF-8, NUL) or values out of range: the input is at fault.
   if (code === '22021' || code === '22P05' || code === '22003' || code === '22008' || code === '22007') {
     return badRequest('validation.unstorable_value', 'A value in the request cannot be stored.');

@@ -1,8 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, badRequest, type FieldError, fromDatabaseError, methodNotAllowed, titleFor } from './errors.ts';
+import { PROBLEM_LIMITS } from './http-schemas.ts';
 
 const MAX_JSON_DEPTH = 32;
+/** No key of any JSON object in a request is longer (free-form maps such as answers or patches included). */
+export const MAX_KEY_LENGTH = 500;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** A client may pass its own X-Request-Id (kept if it is a plain token); otherwise we make one. */
@@ -11,16 +14,30 @@ export const genReqId = (req: { headers: Record<string, unknown> }) => {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 };
 
+/** Cuts text to `max` UTF-16 units without splitting a surrogate pair (messages may quote input). */
+const clip = (text: string, max: number) => {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 2] ?? '') ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+};
+
 export function problemBody(req: FastifyRequest, err: AppError) {
   return {
     ...err.extra,
     type: `urn:helio:problem:${err.code}`,
     title: titleFor(err.status),
     status: err.status,
-    detail: err.message,
+    detail: clip(err.message, PROBLEM_LIMITS.detail),
     code: err.code,
     requestId: String(req.id),
-    ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.errors
+      ? {
+          errors: err.errors.slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+            path: clip(e.path, PROBLEM_LIMITS.path),
+            message: clip(e.message, PROBLEM_LIMITS.message),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -67,7 +84,7 @@ export function toAppError(err: unknown): AppError {
   return new AppError(500, 'internal.error', 'An unexpected error occurred.');
 }
 
-/** Rejects text PostgreSQL can't store (NUL, lone surrogates) and over-deep JSON before validation. */
+/** Rejects text PostgreSQL can't store (NUL, lone surrogates), over-long keys and over-deep JSON before validation. */
 function scanInput(value: unknown, path: string, depth: number, errors: FieldError[]) {
   if (errors.length > 20) return;
   if (typeof value === 'string') {
@@ -84,6 +101,8 @@ function scanInput(value: unknown, path: string, depth: number, errors: FieldErr
   for (const [k, v] of Object.entries(value)) {
     const child = path ? `${path}.${k}` : k;
     if (!k.isWellFormed() || k.includes('\u0000')) errors.push({ path: child, message: 'key is not valid text' });
+    else if (k.length > MAX_KEY_LENGTH)
+      errors.push({ path, message: `a key is longer than ${MAX_KEY_LENGTH} characters` });
     scanInput(v, child, depth + 1, errors);
   }
 }
@@ -143,6 +162,19 @@ export function registerHttpPlatform(app: FastifyInstance) {
     }
     return sendProblem(req, reply, new AppError(404, 'route.not_found', 'No such route.'));
   });
+}
+
+/**
+ * Errors Fastify answers before any route or hook runs (a malformed URL, a path parameter longer than
+ * maxParamLength): problem+json with a request id like every other answer, not Fastify's own JSON.
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', req.id);
+  const appErr =
+    err.statusCode === 414
+      ? new AppError(414, 'request.uri_too_long', 'A path segment of the URL is too long.')
+      : new AppError(400, 'request.bad_url', 'The URL is not valid.');
+  return sendProblem(req, reply, appErr);
 }
 
 /** `If-Match: "3"` → 3; absent or `*` → undefined; anything else is a 400. */

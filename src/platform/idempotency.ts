@@ -64,6 +64,10 @@ const bearerOf = (req: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(req.headers.a
  */
 export function registerIdempotency(app: FastifyInstance) {
   app.decorateRequest('idempotency', null);
+  // Keys of requests that failed here while their reservation could not be deleted (the database was
+  // away): this process knows they are not running, so a retry here need not wait for ABANDONED_AFTER_MS.
+  const failedHere = new Set<string>();
+  const keyId = (tenantId: string, credential: string, key: string) => `${tenantId}\n${credential}\n${key}`;
 
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST') return;
@@ -100,7 +104,13 @@ export function registerIdempotency(app: FastifyInstance) {
       if (!existing) continue;
       const age = Date.now() - existing.createdAt.getTime();
       const expired = age > KEEP_HOURS * 3600_000;
+      const failed = existing.state === 'in_progress' && failedHere.has(keyId(tenantId, credential, key));
       const abandoned = existing.state === 'in_progress' && age > ABANDONED_AFTER_MS;
+      if (failed) {
+        await db.delete(idempotencyKeys).where(and(where, eq(idempotencyKeys.state, 'in_progress')));
+        failedHere.delete(keyId(tenantId, credential, key));
+        continue;
+      }
       if (expired || abandoned) {
         // Only the stale row (one re-reserved meanwhile is newer). A cutoff, not equality with the row
         // read: the column keeps microseconds, a JS Date only milliseconds, so equality never matched.
@@ -144,8 +154,15 @@ export function registerIdempotency(app: FastifyInstance) {
       eq(idempotencyKeys.key, idem.key),
     );
     if (reply.statusCode >= 500 || (payload !== undefined && payload !== null && typeof payload !== 'string')) {
-      // A failure is not a result to replay: the client may retry with the same key.
-      await db.delete(idempotencyKeys).where(where);
+      // A failure is not a result to replay: the client may retry with the same key. The answer goes out
+      // even if the database is away (a throw here would replace it with a bare error body).
+      try {
+        await db.delete(idempotencyKeys).where(where);
+      } catch (err) {
+        if (failedHere.size > 10_000) failedHere.clear();
+        failedHere.add(keyId(idem.tenantId, idem.credential, idem.key));
+        req.log.warn({ err }, 'idempotency key of a failed request not released');
+      }
       return payload;
     }
     const headers: Record<string, string> = {};
@@ -153,6 +170,8 @@ export function registerIdempotency(app: FastifyInstance) {
       const v = reply.getHeader(h);
       if (v !== undefined) headers[h] = String(v);
     }
+    // Should this fail, the client still gets the answer of its committed request; the key stays in progress
+    // (a retry is told 409) until ABANDONED_AFTER_MS.
     await db
       .update(idempotencyKeys)
       .set({
@@ -164,7 +183,8 @@ export function registerIdempotency(app: FastifyInstance) {
             : ((payload as string) ?? ''),
         responseHeaders: headers,
       })
-      .where(where);
+      .where(where)
+      .catch((err: unknown) => req.log.warn({ err }, 'idempotent response not stored'));
     return payload;
   });
 }

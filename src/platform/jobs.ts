@@ -2,6 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import type postgres from 'postgres';
+import { reserveConnection } from './pg-connection.ts';
 
 /** What the queue needs of the database (kept structural: db.ts installs the job schema at migrate). */
 interface QueueDatabase {
@@ -59,12 +60,12 @@ function rootExecutor(db: QueueDatabase): Executor {
     async executeSql(text, values) {
       if (/^\s*BEGIN\b/i.test(text)) {
         // pg-boss's own multi-statement transactions need one connection to themselves.
-        const conn = await client.reserve();
+        const conn = await reserveConnection(client);
         try {
-          await conn.unsafe(text);
+          await conn.sql.unsafe(text);
           return { rows: [] };
         } finally {
-          conn.release();
+          conn.done();
         }
       }
       const result = await client.unsafe(text, (values ?? []).map(param) as any[]);

@@ -21,8 +21,12 @@ export function normalizePhone(phone: string | null | undefined, defaultCountry:
   return parsed.number;
 }
 
+/**
+ * A person's name as stored and shown: one line (runs of white space become one space) in Unicode NFC.
+ * NFC, not NFKC: compatibility folding is lossy for display text ("…" became "...", "²" became "2").
+ */
 export const normalizeName = (name: string | null | undefined) =>
-  name ? name.normalize('NFKC').trim().replace(/\s+/g, ' ') : null;
+  name ? name.normalize('NFC').trim().replace(/\s+/g, ' ') : null;
 
 export const normalizePostcode = (postcode: string | null | undefined) =>
   postcode ? postcode.toUpperCase().replace(/[^A-Z0-9]/g, '') || null : null;

@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { badRequest } from './errors.ts';
 
 /** `limit` 1–200 (default 50); a value outside is a 400, never silently clamped. */
+export const MAX_PAGE_SIZE = 200;
+
 export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   cursor: z.string().max(1000).optional(),
 });
 
+/** A page holds at most the largest `limit`; a cursor is `payload.mac` of a short key. */
 export const pageOf = <T extends z.ZodTypeAny>(item: T) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+  z.object({ data: z.array(item).max(MAX_PAGE_SIZE), nextCursor: z.string().max(1000).nullable() });
 
 let secret: Buffer | null = null;
 

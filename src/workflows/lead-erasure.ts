@@ -1,6 +1,7 @@
 import * as crm from '../modules/crm/index.ts';
 import * as interactions from '../modules/interactions/index.ts';
 import * as leads from '../modules/leads/index.ts';
+import * as workflow from '../modules/workflow/index.ts';
 import type { Ctx } from '../platform/context.ts';
 import { forgetStoredResponsesMentioning } from '../platform/idempotency.ts';
 
@@ -15,6 +16,7 @@ export async function eraseLead(ctx: Ctx, leadId: string) {
   for (const id of siblings) await leads.eraseLead(ctx, id, { bypassScope: true });
   await crm.erasePerson(ctx, lead.personId, [leadId, ...siblings]);
   await interactions.eraseInteractionsOfPerson(ctx, lead.personId);
+  await workflow.eraseFromProposals(ctx, lead.personId);
   for (const needle of [lead.personId, leadId, ...siblings]) {
     await forgetStoredResponsesMentioning(ctx.tx, ctx.tenantId, needle);
   }

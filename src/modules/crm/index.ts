@@ -18,3 +18,5 @@ export {
   type PersonContact,
   reassignOpenTasksOfLead,
 } from './service.ts';
+export type { TaskView } from './tasks/contracts.ts';
+export { dueRemindersOf } from './tasks/service.ts';

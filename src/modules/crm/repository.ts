@@ -19,7 +19,7 @@ export function findPersonByEmailOrPhone(ctx: Ctx, email: string | null, phone: 
   return ctx.tx
     .select({ id: people.id, email: people.email })
     .from(people)
-    .where(and(eq(people.tenantId, tenantId), isNull(people.erasedAt), match))
+    .where(and(eq(people.tenantId, tenantId), isNull(people.erasedAt), isNull(people.mergedIntoId), match))
     .orderBy(asc(people.id))
     .limit(2);
 }
@@ -165,7 +165,7 @@ export function intakePersonCtes(
   return [
     sql`person_match as (
       select id from people
-      where tenant_id = ${t} and erased_at is null and (email = ${p.email}::text or phone = ${p.phone}::text)
+      where tenant_id = ${t} and erased_at is null and merged_into_id is null and (email = ${p.email}::text or phone = ${p.phone}::text)
         and not exists (select 1 from ${id(n.openLead)})
       order by (email is not distinct from ${p.email}::text) desc, id
       limit 1)`,

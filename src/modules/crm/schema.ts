@@ -45,12 +45,17 @@ export const people = pgTable(
     sourceConfidence: numeric('source_confidence', { mode: 'number' }),
     createdByUserId: uuid('created_by_user_id'),
     erasedAt: timestamp('erased_at', { withTimezone: true }),
+    /** Set when this person was merged into another: the row stays as a tombstone pointing at the survivor. */
+    mergedIntoId: uuid('merged_into_id'),
+    mergedAt: timestamp('merged_at', { withTimezone: true }),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.mergedIntoId], foreignColumns: [t.tenantId, t.id] }),
+    index('people_merged_into_idx').on(t.tenantId, t.mergedIntoId).where(sql`merged_into_id is not null`),
     index('people_tenant_email_idx').on(t.tenantId, t.email),
     index('people_tenant_phone_idx').on(t.tenantId, t.phone),
     index('people_tenant_id_desc_idx').on(t.tenantId, t.id.desc().nullsFirst()),

@@ -201,6 +201,29 @@ describe('login and sessions', () => {
     expect((await call(t.app, 'GET', '/api/me', { token: fresh })).status).toBe(200);
   });
 
+  it('disabling a user revokes the API keys they issued at once (audited); other keys keep working', async () => {
+    const u = await createUser(a, ['admin']);
+    const token = await sessionOf(a, u.email, u.password);
+    const issued = await call(t.app, 'POST', '/api/admin/api-keys', {
+      token,
+      body: { name: 'Mine', roles: ['agent'] },
+    });
+    expect(issued.status).toBe(201);
+    const other = await apiKeyWith(a, ['agent'], 'Not theirs');
+    expect((await call(t.app, 'GET', '/api/me', { token: issued.body.secret })).status).toBe(200);
+
+    await call(t.app, 'PATCH', `/api/admin/users/${u.id}`, { token: a.apiKey, body: { status: 'disabled' } });
+    expectProblem(await call(t.app, 'GET', '/api/me', { token: issued.body.secret }), 401, 'auth.invalid_token');
+    expect((await call(t.app, 'GET', '/api/me', { token: other.secret })).status).toBe(200);
+    expect((await auditOf(a, { entityType: 'api_key', entityId: issued.body.id })).map((e) => e.action)).toEqual([
+      'api_key.revoked',
+      'api_key.created',
+    ]);
+    // For good: re-enabling the user does not bring the key back.
+    await call(t.app, 'PATCH', `/api/admin/users/${u.id}`, { token: a.apiKey, body: { status: 'active' } });
+    expect((await call(t.app, 'GET', '/api/me', { token: issued.body.secret })).status).toBe(401);
+  });
+
   it('changing a password ends existing sessions and the new password works', async () => {
     const u = await createUser(a, ['agent']);
     const token = await sessionOf(a, u.email, u.password);

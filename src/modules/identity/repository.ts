@@ -225,6 +225,17 @@ export async function revokeApiKey(ctx: Ctx, id: string): Promise<ApiKeyRow | un
   )[0];
 }
 
+/** Revokes every live key a user issued (their keys act for them); returns the revoked ids. */
+export async function revokeApiKeysOfUser(ctx: Ctx, userId: string): Promise<string[]> {
+  const tenantId = requireTenant(ctx);
+  const revoked = await ctx.tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.createdByUserId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return revoked.map((r) => r.id);
+}
+
 export interface PrincipalRow {
   credential_id: string;
   tenant_id: string;
@@ -253,6 +264,7 @@ export function findPrincipalBySessionHash(tx: Tx, tokenHash: string) {
   );
 }
 
+/** A key acts for the user who issued it: it stops working while that user is disabled (or gone). */
 export function findPrincipalByApiKeyHash(tx: Tx, secretHash: string) {
   return one<PrincipalRow>(
     tx,
@@ -262,9 +274,11 @@ export function findPrincipalByApiKeyHash(tx: Tx, secretHash: string) {
           coalesce(array_agg(distinct r.scope) filter (where r.scope is not null), '{}') as scopes
         from api_keys k
         join tenants t on t.id = k.tenant_id
+        left join users u on u.tenant_id = k.tenant_id and u.id = k.created_by_user_id
         left join roles r on r.tenant_id = k.tenant_id and r.key = any(k.role_keys)
         left join lateral unnest(r.capabilities) as c(cap) on true
         where k.secret_hash = ${secretHash} and k.revoked_at is null
+          and (k.created_by_user_id is null or u.status = 'active')
         group by k.id, k.tenant_id, t.slug, k.created_by_user_id`,
   );
 }

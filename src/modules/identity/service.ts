@@ -390,7 +390,7 @@ export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<User
   return getUser(ctx, id);
 }
 
-/** Disabling a user ends every session they hold, in the same transaction. */
+/** Disabling a user ends every session they hold and revokes the API keys they issued, in the same transaction. */
 export async function updateUser(ctx: Ctx, id: string, ifMatch: number | undefined, input: PatchUserInput) {
   const current = await repo.findUserById(ctx, id);
   if (!current) throw notFound('user.not_found');
@@ -416,6 +416,17 @@ export async function updateUser(ctx: Ctx, id: string, ifMatch: number | undefin
   if (!updated) throw preconditionFailed();
   if (input.roles) await repo.replaceUserRoles(ctx, id, [...new Set(input.roles)]);
   if (input.status === 'disabled' || input.password !== undefined) await repo.revokeSessionsOfUser(ctx, id);
+  // Their API keys act for them: a disabled user's keys are revoked with their sessions, for good.
+  if (input.status === 'disabled') {
+    for (const keyId of await repo.revokeApiKeysOfUser(ctx, id)) {
+      await recordAudit(ctx, {
+        action: 'api_key.revoked',
+        entityType: 'api_key',
+        entityId: keyId,
+        changedFields: ['revokedAt'],
+      });
+    }
+  }
   await recordAudit(ctx, {
     action: 'user.updated',
     entityType: 'user',

@@ -6,8 +6,10 @@ export {
   eraseInteractionsOfPerson,
   getInteraction,
   type PersonSummary,
+  reassignPersonReferences,
   recentTimeline,
   recordInteraction,
   recordScore,
+  restorePersonReferences,
   summaryForPeople,
 } from './service.ts';

@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { type Ctx, requireTenant } from '../../platform/context.ts';
 import { rows } from '../../platform/db.ts';
 import { interactions, scores, scoreTimeseries } from './schema.ts';
@@ -164,4 +164,59 @@ export async function clearSummariesOfPerson(ctx: Ctx, personId: string) {
     .update(interactions)
     .set({ summary: null, sourceRef: null })
     .where(and(eq(interactions.tenantId, tenantId), eq(interactions.personId, personId)));
+}
+
+/**
+ * Person merge: the timeline and the latest scores move to another person (a score type the survivor
+ * already has stays with the merged person). Score observations are append-only history and stay.
+ */
+export async function movePersonRecords(ctx: Ctx, fromPersonId: string, toPersonId: string) {
+  const tenantId = requireTenant(ctx);
+  const moved = await ctx.tx
+    .update(interactions)
+    .set({ personId: toPersonId })
+    .where(and(eq(interactions.tenantId, tenantId), eq(interactions.personId, fromPersonId)))
+    .returning({ id: interactions.id });
+  const movedScores = await rows<{ score_type: string }>(
+    ctx.tx,
+    sql`update ${scores} s set person_id = ${toPersonId}
+        where s.tenant_id = ${tenantId} and s.person_id = ${fromPersonId}
+          and not exists (select 1 from ${scores} o where o.tenant_id = s.tenant_id and o.person_id = ${toPersonId} and o.score_type = s.score_type)
+        returning s.score_type`,
+  );
+  return { interactions: moved.map((r) => r.id), scoreTypes: movedScores.map((r) => r.score_type) };
+}
+
+/** Undo of movePersonRecords: exactly these rows go back. */
+export async function moveRecordsBack(
+  ctx: Ctx,
+  moved: { interactions: string[]; scoreTypes: string[] },
+  fromPersonId: string,
+  toPersonId: string,
+) {
+  const tenantId = requireTenant(ctx);
+  if (moved.interactions.length) {
+    await ctx.tx
+      .update(interactions)
+      .set({ personId: toPersonId })
+      .where(
+        and(
+          eq(interactions.tenantId, tenantId),
+          eq(interactions.personId, fromPersonId),
+          inArray(interactions.id, moved.interactions),
+        ),
+      );
+  }
+  if (moved.scoreTypes.length) {
+    await ctx.tx
+      .update(scores)
+      .set({ personId: toPersonId })
+      .where(
+        and(
+          eq(scores.tenantId, tenantId),
+          eq(scores.personId, fromPersonId),
+          inArray(scores.scoreType, moved.scoreTypes),
+        ),
+      );
+  }
 }

@@ -245,3 +245,35 @@ export async function eraseInteractionsOfPerson(ctx: Ctx, personId: string) {
     changedFields: ['summary', 'sourceRef'],
   });
 }
+
+/** Person merge: the timeline and latest scores move to the survivor (audited); returns what moved, for undo. */
+export async function reassignPersonReferences(ctx: Ctx, fromPersonId: string, toPersonId: string) {
+  const moved = await repo.movePersonRecords(ctx, fromPersonId, toPersonId);
+  if (moved.interactions.length || moved.scoreTypes.length) {
+    await recordAudit(ctx, {
+      action: 'person.interactions_reassigned',
+      entityType: 'person',
+      entityId: fromPersonId,
+      changedFields: ['personId'],
+    });
+  }
+  return moved;
+}
+
+/** Undo of reassignPersonReferences: exactly the moved rows go back to the merged person. */
+export async function restorePersonReferences(
+  ctx: Ctx,
+  fromPersonId: string,
+  toPersonId: string,
+  moved: { interactions: string[]; scoreTypes: string[] },
+) {
+  await repo.moveRecordsBack(ctx, moved, toPersonId, fromPersonId);
+  if (moved.interactions.length || moved.scoreTypes.length) {
+    await recordAudit(ctx, {
+      action: 'person.interactions_restored',
+      entityType: 'person',
+      entityId: fromPersonId,
+      changedFields: ['personId'],
+    });
+  }
+}

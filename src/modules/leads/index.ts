@@ -28,6 +28,8 @@ export {
   normalizeIntake,
   patchLead,
   type QuestionSetCatalog,
+  reassignPersonReferences,
+  restorePersonReferences,
   returnToQualified,
   type SubmissionMeta,
   toDetail,

@@ -322,3 +322,24 @@ export function intakeLeadCtes(
       where tenant_id = ${t} and id = (select id from ${id(n.openLead)}))`;
   return { before: [open], after: [newLead, lead, event, submission, bump] };
 }
+
+/** Person merge: every lead of one person moves to another; returns the moved ids. */
+export async function movePersonLeads(ctx: Ctx, fromPersonId: string, toPersonId: string) {
+  const tenantId = requireTenant(ctx);
+  const moved = await ctx.tx
+    .update(leads)
+    .set({ personId: toPersonId, version: sql`${leads.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(leads.tenantId, tenantId), eq(leads.personId, fromPersonId)))
+    .returning({ id: leads.id });
+  return moved.map((r) => r.id);
+}
+
+/** Undo of a merge: exactly these leads go back (only those still on `fromPersonId`). */
+export async function moveLeadsBack(ctx: Ctx, leadIds: string[], fromPersonId: string, toPersonId: string) {
+  const tenantId = requireTenant(ctx);
+  if (!leadIds.length) return;
+  await ctx.tx
+    .update(leads)
+    .set({ personId: toPersonId, version: sql`${leads.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(leads.tenantId, tenantId), eq(leads.personId, fromPersonId), inArray(leads.id, leadIds)));
+}

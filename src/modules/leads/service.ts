@@ -1,6 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import type { Ctx, StatementCtx } from '../../platform/context.ts';
-import { pipelined } from '../../platform/db.ts';
+import { pipelined, type Tx } from '../../platform/db.ts';
 import {
   badRequest,
   conflict,
@@ -480,7 +480,10 @@ function checkVersion(lead: repo.LeadRow, ifMatch: number | undefined) {
 
 async function applyUpdate(ctx: Ctx, lead: repo.LeadRow, patch: Partial<repo.LeadInsert>) {
   try {
-    const updated = await repo.updateLead(ctx, lead.id, lead.version, patch);
+    // In a savepoint: after a unique violation the transaction must stay usable to look up the other lead.
+    const updated = await ctx.tx.transaction((sp) =>
+      repo.updateLead({ ...ctx, tx: sp as unknown as Tx }, lead.id, lead.version, patch),
+    );
     if (!updated) throw preconditionFailed();
     return updated;
   } catch (err) {
@@ -757,3 +760,35 @@ export async function listQuestionSets(ctx: Ctx) {
 }
 
 export const countRecords = repo.countLeads;
+
+/** Person merge: the person's leads move to the survivor (audited); returns the moved lead ids for undo. */
+export async function reassignPersonReferences(ctx: Ctx, fromPersonId: string, toPersonId: string) {
+  const leadIds = await repo.movePersonLeads(ctx, fromPersonId, toPersonId);
+  if (leadIds.length) {
+    await recordAudit(ctx, {
+      action: 'person.leads_reassigned',
+      entityType: 'person',
+      entityId: fromPersonId,
+      changedFields: ['personId'],
+    });
+  }
+  return { leads: leadIds };
+}
+
+/** Undo of reassignPersonReferences: exactly the moved leads go back to the merged person. */
+export async function restorePersonReferences(
+  ctx: Ctx,
+  fromPersonId: string,
+  toPersonId: string,
+  moved: { leads: string[] },
+) {
+  await repo.moveLeadsBack(ctx, moved.leads, toPersonId, fromPersonId);
+  if (moved.leads.length) {
+    await recordAudit(ctx, {
+      action: 'person.leads_restored',
+      entityType: 'person',
+      entityId: fromPersonId,
+      changedFields: ['personId'],
+    });
+  }
+}

@@ -69,7 +69,7 @@ export async function existingPersonIds(ctx: Ctx, ids: string[], scope?: SQL): P
   const found = await ctx.tx
     .select({ id: people.id })
     .from(people)
-    .where(and(eq(people.tenantId, tenantId), inArray(people.id, ids), scope));
+    .where(and(eq(people.tenantId, tenantId), inArray(people.id, ids), isNull(people.mergedIntoId), scope));
   return new Set(found.map((r) => r.id));
 }
 
@@ -110,6 +110,7 @@ export async function findPersonIdByPrimaryEmail(ctx: Ctx, email: string, except
         eq(people.tenantId, tenantId),
         eq(people.email, email),
         isNull(people.erasedAt),
+        isNull(people.mergedIntoId),
         exceptId ? ne(people.id, exceptId) : undefined,
       ),
     )
@@ -223,6 +224,7 @@ export async function listPeople(ctx: Ctx, f: PeopleFilter, scope: SQL | undefin
     .where(
       and(
         eq(people.tenantId, tenantId),
+        isNull(people.mergedIntoId),
         search,
         f.personaLabel ? sql`${people.personaLabels} @> array[${f.personaLabel}]::text[]` : undefined,
         hasOpen,

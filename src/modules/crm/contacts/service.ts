@@ -1,6 +1,13 @@
 import type { SQL } from 'drizzle-orm';
 import type { Ctx } from '../../../platform/context.ts';
-import { conflict, type FieldError, notFound, preconditionFailed, validationFailed } from '../../../platform/errors.ts';
+import {
+  AppError,
+  conflict,
+  type FieldError,
+  notFound,
+  preconditionFailed,
+  validationFailed,
+} from '../../../platform/errors.ts';
 import { newId } from '../../../platform/ids.ts';
 import { isValidEmail, normalizeEmail, normalizeName, normalizePhone } from '../../../platform/normalize.ts';
 import { decodeCursor, toPage } from '../../../platform/pagination.ts';
@@ -29,6 +36,12 @@ const personNotFound = () => notFound('person.not_found', 'The person does not e
 async function getPersonRow(ctx: Ctx, id: string, opts: { forUpdate?: boolean } = {}) {
   const row = await repo.findPerson(ctx, id, peopleScope(ctx), opts);
   if (!row) throw personNotFound();
+  // A merged person is a tombstone: a 404 that names the survivor, so a client can follow it.
+  if (row.mergedIntoId) {
+    throw new AppError(404, 'person.merged', 'The person was merged into another person.', {
+      mergedIntoId: row.mergedIntoId,
+    });
+  }
   return row;
 }
 

@@ -103,3 +103,28 @@ export async function updateTask(
       .returning()
   )[0];
 }
+
+/** Open tasks of one assignee due before a moment, latest due first; keyset on (due_at, id) descending. */
+export async function listDueOfAssignee(
+  ctx: Ctx,
+  userId: string,
+  dueBefore: Date,
+  limit: number,
+  before?: { dueAt: string; id: string },
+) {
+  const tenantId = requireTenant(ctx);
+  return ctx.tx
+    .select()
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.tenantId, tenantId),
+        eq(tasks.assigneeUserId, userId),
+        eq(tasks.status, 'open'),
+        lt(tasks.dueAt, dueBefore),
+        before ? sql`(${tasks.dueAt}, ${tasks.id}) < (${before.dueAt}::timestamptz, ${before.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(sql`${tasks.dueAt} desc`, sql`${tasks.id} desc`)
+    .limit(limit);
+}

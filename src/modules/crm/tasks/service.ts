@@ -174,3 +174,15 @@ export async function completeTask(ctx: Ctx, id: string, input: { notes?: string
   });
   return taskView(updated);
 }
+
+/** Reminders for the operator inbox: the user's open tasks due before `dueBefore` (overdue included), latest due first. */
+export async function dueRemindersOf(
+  ctx: Ctx,
+  userId: string,
+  dueBefore: Date,
+  limit: number,
+  before?: { dueAt: string; id: string },
+): Promise<TaskView[]> {
+  const now = new Date();
+  return (await repo.listDueOfAssignee(ctx, userId, dueBefore, limit, before)).map((t) => taskView(t, now));
+}
