@@ -1,4 +1,5 @@
 import * as crm from '../modules/crm/index.ts';
+import * as imports from '../modules/imports/index.ts';
 import * as interactions from '../modules/interactions/index.ts';
 import * as leads from '../modules/leads/index.ts';
 import * as workflow from '../modules/workflow/index.ts';
@@ -17,6 +18,7 @@ export async function eraseLead(ctx: Ctx, leadId: string) {
   await crm.erasePerson(ctx, lead.personId, [leadId, ...siblings]);
   await interactions.eraseInteractionsOfPerson(ctx, lead.personId);
   await workflow.eraseFromProposals(ctx, lead.personId);
+  await imports.eraseFromImportRows(ctx, lead.personId);
   for (const needle of [lead.personId, leadId, ...siblings]) {
     await forgetStoredResponsesMentioning(ctx.tx, ctx.tenantId, needle);
   }

@@ -147,7 +147,7 @@ describe('person merge', () => {
     });
     expect(p.body.policyDecisions[0].rule).toBe('merge_requires_approval');
     // Even a tenant that auto-approves everything from trusted sources keeps merges for a person.
-    await call(t.app, 'PUT', '/api/workflow/policy', {
+    await call(t.app, 'PUT', '/api/admin/workflow-policy', {
       token: b.apiKey,
       body: { mergeRequiresApproval: false, autoApproveMaxRisk: 'medium' },
     });

@@ -1,4 +1,6 @@
 /** imports: import batches, their staged rows and mapping templates (lifecycle in DESIGN §2). */
+
+export { scrubRowsOfPerson as eraseFromImportRows } from './repository.ts';
 export type { ImportKind, ImportReport, ImportStatus, RowAction } from './schema.ts';
 export {
   approve,

@@ -110,6 +110,15 @@ export async function deleteRows(ctx: Ctx, batchId: string) {
   await ctx.tx.delete(importRows).where(and(eq(importRows.tenantId, tenantId), eq(importRows.batchId, batchId)));
 }
 
+/** Erasure (DESIGN §3): the staged values of every row that matched or wrote the person are blanked. */
+export async function scrubRowsOfPerson(ctx: Ctx, personId: string) {
+  const tenantId = requireTenant(ctx);
+  await ctx.tx
+    .update(importRows)
+    .set({ raw: [], data: null, diff: null, prior: null, evidence: null, errors: null })
+    .where(and(eq(importRows.tenantId, tenantId), eq(importRows.targetPersonId, personId)));
+}
+
 export async function readRawRows(ctx: Ctx, batchId: string, afterRow: number, limit: number) {
   const tenantId = requireTenant(ctx);
   return ctx.tx

@@ -164,6 +164,25 @@ describe('erase', () => {
     const conv = await post(`/api/leads/${id}/convert`, undefined, { 'idempotency-key': `conv-${randomUUID()}` });
     expect(conv.status).toBe(201);
 
+    // An import that matched the person by email and wrote a field: its staged rows hold the values too.
+    const csv = `Full name,E-mail Address,City\n${v.firstName} ${v.lastName},${v.email},${v.city}\n`;
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/api/crm/imports?kind=people&fileName=people.csv',
+      headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(up.statusCode).toBe(201);
+    const batch = up.json();
+    const put = await call(t.app, 'PUT', `/api/crm/imports/${batch.id}/mapping`, {
+      token: a.apiKey,
+      body: { mapping: batch.suggestedMapping },
+    });
+    expect(put.status).toBe(200);
+    for (const step of ['propose', 'approve', 'commit']) {
+      expect((await post(`/api/crm/imports/${batch.id}/${step}`)).status).toBe(200);
+    }
+
     // The search finds the values before the erase (it would find leftovers after it).
     const before = await findAnywhere(needles);
     for (const col of [
@@ -176,6 +195,7 @@ describe('erase', () => {
       'accounts.billing_address',
       'projects.site_address',
       'idempotency_keys.response_body',
+      'import_rows.raw',
     ]) {
       expect(Object.keys(before)).toContain(col);
     }

@@ -150,7 +150,7 @@ export async function workflowRoutes(root: FastifyInstance) {
   );
 
   app.get(
-    '/api/workflow/policy',
+    '/api/admin/workflow-policy',
     {
       schema: { tags, summary: "The tenant's approval policy", response: { 200: policy, ...problems() } },
       config: { auth: 'workflow:propose' },
@@ -159,7 +159,7 @@ export async function workflowRoutes(root: FastifyInstance) {
   );
 
   app.put(
-    '/api/workflow/policy',
+    '/api/admin/workflow-policy',
     {
       schema: {
         tags,

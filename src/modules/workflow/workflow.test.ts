@@ -280,7 +280,7 @@ async function rejectAppendOnly() {
 describe('policy', () => {
   it('reads the defaults, is replaced with settings:write only, and decides with the stored policy', async () => {
     const c = await createTenant(t);
-    const defaults = await call(t.app, 'GET', '/api/workflow/policy', { token: c.apiKey });
+    const defaults = await call(t.app, 'GET', '/api/admin/workflow-policy', { token: c.apiKey });
     expect(defaults.status).toBe(200);
     expect(defaults.body).toMatchObject({
       version: 0,
@@ -292,7 +292,7 @@ describe('policy', () => {
       autoApproveMaxRisk: 'low',
     });
     const managerC = await staffUser(t, c, ['manager']);
-    const denied = await call(t.app, 'PUT', '/api/workflow/policy', {
+    const denied = await call(t.app, 'PUT', '/api/admin/workflow-policy', {
       token: managerC.token,
       body: { fourEyes: false },
     });
@@ -315,7 +315,7 @@ describe('policy', () => {
     expect(bulk).toMatchObject({ status: 'review_required', riskLevel: 'high' });
     expect((await get(c.apiKey, bulk.id)).body.policyDecisions[0].rule).toBe('bulk_update_over_threshold');
 
-    const put = await call(t.app, 'PUT', '/api/workflow/policy', {
+    const put = await call(t.app, 'PUT', '/api/admin/workflow-policy', {
       token: c.apiKey,
       body: { fourEyes: false, contactDetailsRequireApproval: false, autoApproveMaxRisk: 'medium' },
     });
@@ -340,7 +340,10 @@ describe('policy', () => {
     // Four eyes off: the proposer may approve their own proposal.
     const self = await act(c.apiKey, consent.id, 'approve');
     expect(self.status).toBe(200);
-    const unknown = await call(t.app, 'PUT', '/api/workflow/policy', { token: c.apiKey, body: { fourEyes: 'no' } });
+    const unknown = await call(t.app, 'PUT', '/api/admin/workflow-policy', {
+      token: c.apiKey,
+      body: { fourEyes: 'no' },
+    });
     expect(unknown.status).toBe(400);
   });
 });
@@ -544,9 +547,12 @@ describe('access', () => {
       baseVersion: 1,
     });
     expect(viaForeignRun.status).toBe(400);
-    const policyB = await call(t.app, 'PUT', '/api/workflow/policy', { token: b.apiKey, body: { fourEyes: false } });
+    const policyB = await call(t.app, 'PUT', '/api/admin/workflow-policy', {
+      token: b.apiKey,
+      body: { fourEyes: false },
+    });
     expect(policyB.status).toBe(200);
-    expect((await call(t.app, 'GET', '/api/workflow/policy', { token: a.apiKey })).body.fourEyes).toBe(true);
+    expect((await call(t.app, 'GET', '/api/admin/workflow-policy', { token: a.apiKey })).body.fourEyes).toBe(true);
     const inboxB = await call(t.app, 'GET', '/api/crm/inbox', { token: b.apiKey });
     expect(inboxB.body.data.map((i: any) => i.id)).not.toContain(created.id);
     const after = await get(a.apiKey, created.id);
