@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, intakeBody, type Res } from '../helpers.ts';
+import { call, intakeBody, type Res, usingPostgres } from '../helpers.ts';
 import {
   getPath,
   type Operation,
@@ -28,6 +28,13 @@ import {
 const BLNS: string[] = JSON.parse(
   readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata/blns.json'), 'utf8'),
 );
+
+/**
+ * ~57,000 requests: on PostgreSQL the lanes below run in parallel (about 5–8 min on 2 cores); the embedded
+ * database serves one statement at a time and takes over 30 min. So this file runs in the PostgreSQL pass
+ * (`.ci/run` sets TEST_DATABASE_URL), and on the embedded database only with NAUGHTY_EMBEDDED=1.
+ */
+const RUN = usingPostgres() || process.env.NAUGHTY_EMBEDDED === '1';
 
 /** Operations run concurrently in this many lanes (a real database serves them in parallel). */
 const LANES = 4;
@@ -62,6 +69,7 @@ let overrides: Record<
 >;
 
 beforeAll(async () => {
+  if (!RUN) return;
   w = await proofWorld();
   const token = w.tenant.apiKey;
   const post = async (url: string, body: unknown) => {
@@ -215,7 +223,7 @@ interface Outcome {
 const ops = () =>
   w.ops.filter((o) => ['POST', 'PATCH', 'PUT'].includes(o.method) && o.jsonBody && textFields(o.jsonBody).length > 0);
 
-describe('Big List of Naughty Strings into every text field', () => {
+describe.skipIf(!RUN)('Big List of Naughty Strings into every text field', () => {
   it(`reads ${BLNS.length} strings from the shared test data`, () => {
     expect(BLNS.length).toBe(515);
     const withoutText = w.ops.filter(
@@ -390,5 +398,5 @@ describe('Big List of Naughty Strings into every text field', () => {
         name,
       ).toBe(true);
     }
-  }, 1_200_000);
+  }, 2_400_000);
 });
