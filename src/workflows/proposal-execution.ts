@@ -1,5 +1,5 @@
 import * as crm from '../modules/crm/index.ts';
-import type { ProposalCreateInput } from '../modules/workflow/contracts.ts';
+import type { ProposalCreateInput } from '../modules/workflow/index.ts';
 import * as workflow from '../modules/workflow/index.ts';
 import type { Ctx } from '../platform/context.ts';
 import { conflict, validationFailed } from '../platform/errors.ts';

@@ -2,6 +2,7 @@
 export type {
   InboxItem,
   PolicyView,
+  ProposalCreateInput,
   ProposalDetail,
   ProposalView,
 } from './contracts.ts';
