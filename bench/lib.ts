@@ -25,14 +25,17 @@ export function withDatabase(url: string, name: string): string {
 
 const randomSuffix = () => Math.random().toString(36).slice(2, 10);
 
-/** A fresh database on the benchmark server; drop() removes it (also when processes still hold connections). */
-export async function createBenchDatabase(prefix = 'helio_bench') {
+/**
+ * A fresh database on the benchmark server (or the server at `serverUrl`); drop() removes it (also when
+ * processes still hold connections).
+ */
+export async function createBenchDatabase(prefix = 'helio_bench', serverUrl = BENCH_DATABASE_URL) {
   const name = `${prefix}_${randomSuffix()}`;
-  const admin = postgres(BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   return {
     name,
-    url: withDatabase(BENCH_DATABASE_URL, name),
+    url: withDatabase(serverUrl, name),
     async drop() {
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end({ timeout: 5 });

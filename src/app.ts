@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { analyticsRoutes } from './modules/analytics/routes.ts';
 import { accountRoutes } from './modules/crm/accounts/routes.ts';
 import { campaignRoutes } from './modules/crm/campaigns/routes.ts';
 import { contactRoutes } from './modules/crm/contacts/routes.ts';
@@ -35,6 +36,8 @@ import { randomToken } from './platform/ids.ts';
 import { JobQueue } from './platform/jobs.ts';
 import { collectRouteDocs, finishDocument } from './platform/openapi.ts';
 import { setCursorSecret } from './platform/pagination.ts';
+import { applyRoutes } from './web/apply/routes.ts';
+import { consoleRoutes } from './web/console.ts';
 import { expireOffer } from './workflows/assignment-lifecycle.ts';
 
 export interface AppConfig {
@@ -185,6 +188,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     10_000,
   );
   await app.register(leadRoutes, { publicRateLimit: config.publicRateLimit ?? 60, tenantSettings, questionSets });
+  await app.register(applyRoutes, { publicRateLimit: config.publicRateLimit ?? 60, tenantSettings, questionSets });
   await app.register(regionRoutes, { publicRateLimit: config.publicRateLimit ?? 60 });
   await app.register(installerRoutes);
   await app.register(routingRoutes);
@@ -197,6 +201,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(interactionRoutes);
   await app.register(workflowRoutes);
   await app.register(importRoutes);
+  await app.register(analyticsRoutes);
+  await app.register(consoleRoutes);
 
   if (config.jobs) {
     const queue = new JobQueue(db, config.jobs);

@@ -1,14 +1,15 @@
 import cliProgress from 'cli-progress';
 import type { RuntimeConfig } from './config.ts';
 import type { ImportKind, Progress } from './modules/imports/index.ts';
-import { IMPORT_KINDS } from './modules/imports/schema.ts';
+import { SUPPORTED_KINDS } from './modules/imports/kinds/fields.ts';
 import { openDatabase } from './platform/db.ts';
 import { runImportFile } from './workflows/import-file.ts';
 import { ensurePlatformTenant } from './workflows/tenant-provisioning.ts';
 
 /**
- * `helio import FILE --tenant SLUG --kind people [--mapping NAME] [--approve]`: the whole batch in this
- * process, with a progress bar (rows/s, ETA) on a terminal and plain progress lines otherwise.
+ * `helio import FILE --tenant SLUG --kind people|leads|accounts|installers|region_postcodes [--mapping NAME] [--approve]`:
+ * the whole batch in this process, with a progress bar (rows/s, ETA) on a terminal and plain progress lines
+ * otherwise.
  */
 export async function importCommand(
   config: RuntimeConfig,
@@ -19,7 +20,7 @@ export async function importCommand(
   if (!file) fail('import needs a FILE');
   if (!flags.tenant) fail('import needs --tenant SLUG');
   const kind = (flags.kind ?? 'people') as ImportKind;
-  if (!IMPORT_KINDS.includes(kind)) fail(`--kind must be one of ${IMPORT_KINDS.join(', ')}`);
+  if (!SUPPORTED_KINDS.includes(kind)) fail(`--kind must be one of ${SUPPORTED_KINDS.join(', ')}`);
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
   const tty = Boolean(process.stdout.isTTY);
   let bar: cliProgress.SingleBar | null = null;

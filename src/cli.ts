@@ -14,7 +14,7 @@ Commands:
   migrate                                                        apply migrations and exit
   tenant create --slug S --name N --admin-email E --admin-password P [--json]
   demo [--slug demo]                                             a demo tenant with realistic data
-  import FILE --tenant SLUG --kind people [--mapping NAME] [--approve] [--json]
+  import FILE --tenant SLUG [--kind people|leads|accounts|installers|region_postcodes] [--mapping NAME] [--approve] [--json]
                                                                  import a CSV/XLSX file (commits only with --approve)
 
 Every command accepts --data-dir (or DATA_DIR) and honours DATABASE_URL.

@@ -144,9 +144,9 @@ async function verify(db: Database, tenantId: string, batchId: string) {
         (select max(row_number) from import_rows where batch_id = ${batchId}) as "lastRow",
         (select count(*)::int from import_rows where batch_id = ${batchId} and commit_note is not null) as "rowsWithNote",
         (select count(*)::int from import_rows i where i.batch_id = ${batchId}
-           and not exists (select 1 from people p where p.id = i.target_person_id)) as "rowsWithoutPerson",
+           and not exists (select 1 from people p where p.id = i.target_id)) as "rowsWithoutPerson",
         (select count(*)::int from people p where not exists (select 1 from import_rows i
-           where i.batch_id = ${batchId} and i.target_person_id = p.id)) as "peopleWithoutRow",
+           where i.batch_id = ${batchId} and i.target_id = p.id)) as "peopleWithoutRow",
         (select count(*)::int from outbox_events where type = 'import.committed' and entity_id = ${batchId}) as "committedEvents"`,
     ),
   );

@@ -81,6 +81,26 @@ export async function pipelined<T extends readonly unknown[] | []>(
   };
 }
 
+/**
+ * Issues a statement now, to be awaited later: statements of one transaction run in the order issued, so
+ * the caller can go on (normalize the next chunk) while the database works. A failure is held until the
+ * caller awaits it (no unhandled rejection meanwhile); await pending statements in the order issued, since
+ * after the first failure the later ones only report the aborted transaction.
+ */
+export function issue<T>(statement: PromiseLike<T>): Promise<T> {
+  const started = Promise.resolve(statement);
+  started.catch(() => {});
+  return started;
+}
+
+/**
+ * This transaction's COMMIT returns without waiting for its WAL flush. Only for work that is redone when
+ * lost (a resumable chunk with its checkpoint): a database crash can lose it, never half of it.
+ */
+export async function commitWithoutFlush(tx: Tx) {
+  await tx.execute(sql`set local synchronous_commit = off`);
+}
+
 /** Retries fn when a unique index rejected a concurrent insert: the retry then sees the winner's row. */
 export async function retryOnUniqueViolation<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {

@@ -1,8 +1,9 @@
 import * as crm from '../modules/crm/index.ts';
 import * as imports from '../modules/imports/index.ts';
 import type { Actor, Ctx } from '../platform/context.ts';
-import type { Database } from '../platform/db.ts';
+import { commitWithoutFlush, type Database } from '../platform/db.ts';
 import { conflict, dbErrorCode, isUniqueViolation } from '../platform/errors.ts';
+import { commitKindChunk, revertKind } from './import-commit-kinds.ts';
 
 /**
  * Commit and revert of an import batch: the imports module owns the batch and its rows, crm owns the
@@ -29,8 +30,12 @@ const ctxOf = (p: Principal, tx: Ctx['tx']): Ctx => ({
 async function commitChunk(ctx: Ctx, batchId: string, chunkRows: number) {
   const batch = await imports.lockForCommit(ctx, batchId);
   if (batch.status === 'committed') return { done: true as const, view: await imports.committedView(ctx, batch) };
+  if (batch.kind !== 'people') return commitKindChunk(ctx, batch, chunkRows);
   const chunk = await imports.nextCommitChunk(ctx, batch, chunkRows);
   if (!chunk) return { done: true as const, view: await imports.finishCommit(ctx, batch) };
+  // Should the database crash, the chunk and its checkpoint are lost together and the resumed commit redoes
+  // them; the last transaction (finishCommit) waits for its flush as usual.
+  await commitWithoutFlush(ctx.tx);
 
   const source = { batchId };
   const inserted = await crm.importPeople(
@@ -141,6 +146,7 @@ function revertInTransaction(db: Database, principal: Principal, batchId: string
   return db.tenantTx(principal.tenantId, async (tx) => {
     const ctx = ctxOf(principal, tx);
     const { batch, targets } = await imports.lockForRevert(ctx, batchId);
+    if (batch.kind !== 'people') return revertKind(ctx, batch);
     const changed = await crm.lockPeopleAtVersions(
       ctx,
       targets.map((t) => ({ id: t.id, version: t.version })),

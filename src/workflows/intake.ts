@@ -7,6 +7,7 @@ import type { Actor, Ctx, StatementCtx } from '../platform/context.ts';
 import { type Database, pipelined, retryOnUniqueViolation } from '../platform/db.ts';
 import { validationFailed } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
+import { routeInOwnTransaction } from './lead-routing.ts';
 
 export interface IntakeRequest {
   tenantId: string;
@@ -55,26 +56,55 @@ export async function submitLead(db: Database, req: IntakeRequest): Promise<Inta
       if (open) throw leads.duplicateLead(open.id);
 
       const leadId = newId();
-      const reference = leads.newLeadReference();
-      const personId = personMatch ?? newId();
-      const assignee = staff.assignedUserId ?? null;
-      const dueAt = new Date(Date.now() + settings.firstContactSlaMinutes * 60_000);
-      await pipelined([
-        personMatch ? undefined : crm.createPersonFromContact(ctx, personId, personContact(intake)),
-        leads.createLead(ctx, {
-          id: leadId,
-          reference,
-          personId,
-          intake,
-          meta: req.meta,
-          assignedUserId: assignee,
-          note: staff.note ?? null,
-        }),
-        crm.createContactLeadTask(ctx, { leadId, personId, reference, assigneeUserId: assignee, dueAt }),
-      ]);
+      const { reference } = await writeNewLead(ctx, {
+        leadId,
+        intake,
+        meta: req.meta,
+        personMatch,
+        assignedUserId: staff.assignedUserId ?? null,
+        note: staff.note ?? null,
+        settings,
+      });
       return { leadId, reference, created: true };
     }),
   );
+}
+
+/**
+ * A new lead for a contact without an open lead (staff intake, imports): the matched person or a new one,
+ * the lead with its (null → new) event and raw submission, the contact_lead task due within the SLA.
+ * The writes are issued together so the driver pipelines them.
+ */
+export async function writeNewLead(
+  ctx: Ctx,
+  input: {
+    leadId: string;
+    intake: leads.NormalizedIntake;
+    meta: leads.SubmissionMeta;
+    personMatch: string | undefined;
+    assignedUserId: string | null;
+    note: string | null;
+    settings: identity.TenantSettings;
+  },
+) {
+  const { leadId, intake, personMatch } = input;
+  const reference = leads.newLeadReference();
+  const personId = personMatch ?? newId();
+  const dueAt = new Date(Date.now() + input.settings.firstContactSlaMinutes * 60_000);
+  await pipelined([
+    personMatch ? undefined : crm.createPersonFromContact(ctx, personId, personContact(intake)),
+    leads.createLead(ctx, {
+      id: leadId,
+      reference,
+      personId,
+      intake,
+      meta: input.meta,
+      assignedUserId: input.assignedUserId,
+      note: input.note,
+    }),
+    crm.createContactLeadTask(ctx, { leadId, personId, reference, assigneeUserId: input.assignedUserId, dueAt }),
+  ]);
+  return { reference, personId, personCreated: !personMatch };
 }
 
 /** The CRM person an intake describes. */
@@ -153,4 +183,20 @@ function publicIntakeStatement(
   });
   return sql`with ${sql.join([...parts.before, ...person, ...parts.after, task, audit, event], sql`, `)}
     select id as "leadId", reference, created from lead`;
+}
+
+/**
+ * Routing at intake (tenant setting) for a public submission that created a lead, after the intake
+ * committed: a failure never loses the lead — it is logged and the lead waits for staff.
+ */
+export async function routeAfterIntake(
+  db: Database,
+  req: IntakeRequest & { settings: identity.TenantSettings },
+  result: IntakeResult,
+  log: { info(obj: object, msg: string): void },
+) {
+  if (!result.created || !req.settings.routeAtIntake || req.input.selectedPath === 'undecided') return;
+  await routeInOwnTransaction(db, req.tenantId, result.leadId, req.requestId).catch((err) =>
+    log.info({ err, leadId: result.leadId }, 'routing at intake did not assign the lead'),
+  );
 }

@@ -15,10 +15,10 @@ export async function eraseLead(ctx: Ctx, leadId: string) {
   const { lead } = await leads.eraseLead(ctx, leadId);
   const siblings = (await leads.listLeadIdsOfPerson(ctx, lead.personId)).filter((id) => id !== leadId);
   for (const id of siblings) await leads.eraseLead(ctx, id, { bypassScope: true });
-  await crm.erasePerson(ctx, lead.personId, [leadId, ...siblings]);
+  const held = await crm.erasePerson(ctx, lead.personId, [leadId, ...siblings]);
   await interactions.eraseInteractionsOfPerson(ctx, lead.personId);
   await workflow.eraseFromProposals(ctx, lead.personId);
-  await imports.eraseFromImportRows(ctx, lead.personId);
+  await imports.eraseFromImportRows(ctx, lead.personId, held);
   for (const needle of [lead.personId, leadId, ...siblings]) {
     await forgetStoredResponsesMentioning(ctx.tx, ctx.tenantId, needle);
   }

@@ -111,6 +111,25 @@ export async function routeLead(
   return result;
 }
 
+/**
+ * A dry run of routeLead (issue 7): the same plan and the same ranking (filters, caps, strategy) as
+ * the real decision would make right now, as a read. Nothing is written and nothing is locked, so a
+ * round-robin or weighted preview names who WOULD be picked given the current counters; a concurrent
+ * route may change that before this user routes.
+ */
+export async function previewRouting(ctx: Ctx, leadId: string, req: RouteRequest) {
+  const input = await planRouting(ctx, leadId, req);
+  const candidates = await routing.rankCandidates(ctx, input, { lock: false });
+  const names = new Map(input.installers.map((i) => [i.id, i.name]));
+  return {
+    mode: input.mode,
+    strategy: input.strategy,
+    regionId: input.regionId,
+    slots: input.slots,
+    candidates: candidates.map((c) => ({ ...c, installerName: names.get(c.installerId) })),
+  };
+}
+
 /** A route request whose decision found nobody: committed, then answered with 409 routing.no_candidates. */
 export function noCandidates(decision: { id: string; outcome: string }) {
   return new AppError(409, 'routing.no_candidates', 'No installer can take this lead; the decision is recorded.', {

@@ -59,7 +59,8 @@ export interface ThrowawayPostgres {
   destroy(): Promise<void>;
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/** `settings`: extra server settings (`-c name=value`), e.g. the larger buffers of the import benchmark. */
+export async function startThrowawayPostgres(settings: Record<string, string> = {}): Promise<ThrowawayPostgres> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('no PostgreSQL binaries');
   const asRoot = process.getuid?.() === 0;
@@ -77,7 +78,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const logFile = join(dir, 'log');
   const port = await freePort();
   await run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c shared_buffers=32MB`;
+  const options = Object.entries({ max_connections: '100', shared_buffers: '32MB', ...settings }).reduce(
+    (o, [name, value]) => `${o} -c ${name}=${value}`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+  );
   const pgCtl = (...args: string[]) => run('pg_ctl', ['-D', data, '-l', logFile, ...args]);
   const start = async () => {
     await pgCtl('-w', '-t', '60', '-o', options, 'start');

@@ -53,19 +53,23 @@ export function insertPersonPhones(
 }
 
 /** Erase: a person's contact points are personal data and go entirely. */
+/** Removes every email and phone of the person and returns them (erasure looks for other copies of them). */
 export async function deleteContactPoints(ctx: Ctx, personId: string) {
   const tenantId = requireTenant(ctx);
-  await ctx.tx
+  const emails = await ctx.tx
     .delete(personEmails)
-    .where(and(eq(personEmails.tenantId, tenantId), eq(personEmails.personId, personId)));
-  await ctx.tx
+    .where(and(eq(personEmails.tenantId, tenantId), eq(personEmails.personId, personId)))
+    .returning({ email: personEmails.email });
+  const phones = await ctx.tx
     .delete(personPhones)
-    .where(and(eq(personPhones.tenantId, tenantId), eq(personPhones.personId, personId)));
+    .where(and(eq(personPhones.tenantId, tenantId), eq(personPhones.personId, personId)))
+    .returning({ phone: personPhones.phone });
   // Free-text notes about the person's interests may hold personal data too.
   await ctx.tx
     .update(propertyInterests)
     .set({ notes: null })
     .where(and(eq(propertyInterests.tenantId, tenantId), eq(propertyInterests.personId, personId)));
+  return { emails: emails.map((e) => e.email), phones: phones.map((p) => p.phone) };
 }
 
 export async function findPersonById(ctx: Ctx, id: string): Promise<PersonRow | undefined> {

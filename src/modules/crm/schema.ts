@@ -58,6 +58,10 @@ export const people = pgTable(
     index('people_merged_into_idx').on(t.tenantId, t.mergedIntoId).where(sql`merged_into_id is not null`),
     index('people_tenant_email_idx').on(t.tenantId, t.email),
     index('people_tenant_phone_idx').on(t.tenantId, t.phone),
+    // The weak duplicate signal of imports, name + postcode, as one probe (a postcode alone holds hundreds).
+    index('people_tenant_postcode_name_idx')
+      .on(t.tenantId, t.postcode, sql`lower(${t.fullName})`)
+      .where(sql`postcode is not null`),
     index('people_tenant_id_desc_idx').on(t.tenantId, t.id.desc().nullsFirst()),
     index('people_search_trgm_idx').using(
       'gin',

@@ -112,7 +112,9 @@ export async function createCustomerAccount(
 }
 
 /** Erase: the person's personal data anonymized in place (the row and its links stay). */
+/** Erases the person's values; returns the emails and phones it held, for erasing other copies of them. */
 export async function erasePerson(ctx: Ctx, personId: string, sourceLeadIds: string[]) {
+  const before = await repo.findPersonById(ctx, personId);
   await repo.updatePerson(ctx, personId, {
     fullName: null,
     firstName: null,
@@ -127,7 +129,7 @@ export async function erasePerson(ctx: Ctx, personId: string, sourceLeadIds: str
     linkedinUrl: null,
     erasedAt: new Date(),
   });
-  await repo.deleteContactPoints(ctx, personId);
+  const held = await repo.deleteContactPoints(ctx, personId);
   for (const leadId of sourceLeadIds) await repo.anonymizeDerivedFromLead(ctx, leadId);
   await recordAudit(ctx, {
     action: 'person.erased',
@@ -135,6 +137,10 @@ export async function erasePerson(ctx: Ctx, personId: string, sourceLeadIds: str
     entityId: personId,
     changedFields: ['fullName', 'firstName', 'lastName', 'email', 'phone', 'postcode', 'address', 'consent'],
   });
+  return {
+    emails: [...new Set([...held.emails, ...(before?.email ? [before.email] : [])])],
+    phones: [...new Set([...held.phones, ...(before?.phone ? [before.phone] : [])])],
+  };
 }
 
 export const countRecords = repo.countPeople;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDateTime, text } from '../../platform/http-schemas.ts';
-import { PEOPLE_FIELDS } from './fields.ts';
+import { ALL_IMPORT_FIELDS, KIND_FIELDS, SUPPORTED_KINDS } from './kinds/fields.ts';
 import { IMPORT_KINDS, IMPORT_STATUSES, ROW_ACTIONS } from './schema.ts';
 
 export const importKind = z.enum(IMPORT_KINDS);
@@ -9,7 +9,7 @@ export const rowAction = z.enum(ROW_ACTIONS);
 
 export const uploadQuery = z.strictObject({
   kind: importKind.describe(
-    "what the rows are; only 'people' is available so far (others answer 400 import.kind_unsupported)",
+    `what the rows are; available: ${SUPPORTED_KINDS.join(', ')} (others answer 400 import.kind_unsupported)`,
   ),
   fileName: text(255).optional().describe('the original file name, kept with the batch'),
 });
@@ -66,9 +66,14 @@ export const batchListQuery = z.strictObject({
 export const mappingBody = z
   .strictObject({
     mapping: z
-      .record(z.string().min(1).max(300), z.enum(PEOPLE_FIELDS))
+      .record(z.string().min(1).max(300), z.enum(ALL_IMPORT_FIELDS))
       .optional()
-      .describe('column name (as in `columns`) → field; unmapped columns are ignored'),
+      .describe(
+        "column name (as in `columns`) → field of the batch's kind; unmapped columns are ignored. Fields per kind: " +
+          Object.entries(KIND_FIELDS)
+            .map(([kind, fields]) => `${kind}: ${fields.join(', ')}`)
+            .join('; '),
+      ),
     templateName: text(100).optional().describe('use a saved mapping template of this tenant instead of `mapping`'),
     saveAs: text(100).optional().describe('save the mapping as a named template (replacing one of the same name)'),
   })
@@ -88,13 +93,53 @@ export const rowsQuery = z.strictObject({
 export const rowView = z.object({
   rowNumber: z.number().int().describe('as the spreadsheet shows it: the header is row 1'),
   action: rowAction.nullable(),
-  targetId: z.uuid().nullable().describe('the person created (pre-assigned id), updated or merged into'),
+  targetId: z
+    .uuid()
+    .nullable()
+    .describe(
+      "the record of the batch's kind created (pre-assigned id), updated or merged into: person, lead, " +
+        'account, installer; for region_postcodes the region the pattern is added to',
+    ),
   values: z.record(z.string(), z.unknown()).nullable().describe('the mapped, normalized values'),
   errors: z.array(z.object({ column: z.string().nullable(), field: z.string().nullable(), message: z.string() })),
   evidence: z
     .array(z.record(z.string(), z.unknown()))
-    .describe('the matches behind the action: signal, strength, person or row'),
+    .describe(
+      'the matches behind the action: signal, strength, the record matched (personId, leadId, accountId, installerId, regionId) or duplicateOfRow',
+    ),
   diff: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })).nullable(),
   applied: z.boolean(),
   commitNote: z.string().nullable(),
+});
+
+/** GET /api/crm/imports/kinds: what can be imported, so a client builds its mapping form from the server. */
+export const kindCatalog = z.object({
+  data: z
+    .array(
+      z.object({
+        kind: importKind,
+        fields: z.array(z.enum(ALL_IMPORT_FIELDS)).max(50).describe('the fields a column may be mapped to'),
+        required: z
+          .array(z.string().max(200))
+          .max(10)
+          .describe('what a mapping of this kind must include, in words (e.g. "map a column to email or phone")'),
+      }),
+    )
+    .max(20),
+});
+
+export const templatesQuery = z.strictObject({ kind: importKind.default('people') });
+
+/** GET /api/crm/imports/templates: the saved mappings of a kind (use one by name: PUT …/mapping { templateName }). */
+export const templateList = z.object({
+  data: z
+    .array(
+      z.object({
+        name: z.string().max(100),
+        kind: importKind,
+        mapping: z.record(z.string().max(500), z.enum(ALL_IMPORT_FIELDS)).describe('column header → field'),
+        updatedAt: isoDateTime,
+      }),
+    )
+    .max(200),
 });

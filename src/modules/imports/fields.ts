@@ -57,13 +57,16 @@ const headerKey = (h: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '');
 
-/** The mapping suggested from the header names: each field at most once, the first fitting column wins. */
-export function suggestMapping(columns: string[]): Record<string, PeopleField> {
-  const out: Record<string, PeopleField> = {};
-  const taken = new Set<PeopleField>();
+/**
+ * The mapping suggested from the header names by the fields' synonyms: each field at most once, the first
+ * fitting column wins.
+ */
+export function suggestMappingFrom(synonyms: Record<string, readonly string[]>, columns: string[]) {
+  const out: Record<string, string> = {};
+  const taken = new Set<string>();
   for (const column of columns) {
     const key = headerKey(column);
-    const field = PEOPLE_FIELDS.find((f) => !taken.has(f) && SYNONYMS[f].includes(key));
+    const field = Object.keys(synonyms).find((f) => !taken.has(f) && synonyms[f].includes(key));
     if (field) {
       out[column] = field;
       taken.add(field);
@@ -71,6 +74,8 @@ export function suggestMapping(columns: string[]): Record<string, PeopleField> {
   }
   return out;
 }
+
+export const suggestMapping = (columns: string[]) => suggestMappingFrom(SYNONYMS, columns);
 
 /** Header names made unique and non-empty: a repeated "Email" becomes "Email (2)", an empty one "Column 7". */
 export function disambiguateHeaders(raw: string[]): string[] {
@@ -213,4 +218,16 @@ export function columnIndexOf(columns: string[], mapping: Record<string, string>
     if (i >= 0) index.set(field as PeopleField, { index: i, column });
   }
   return index;
+}
+
+/** The fields a people mapping must include: a name and an email or a phone. */
+export function peopleRequiredMapping(mapped: Set<string>) {
+  const errors: { path: string; message: string }[] = [];
+  if (!['fullName', 'firstName', 'lastName'].some((f) => mapped.has(f))) {
+    errors.push({ path: 'mapping', message: 'map a column to fullName, firstName or lastName' });
+  }
+  if (!mapped.has('email') && !mapped.has('phone')) {
+    errors.push({ path: 'mapping', message: 'map a column to email or phone' });
+  }
+  return errors;
 }

@@ -297,12 +297,28 @@ describe('people import: the whole lifecycle', () => {
     });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('import.template_not_found');
+    // Listed by kind for the tenant that saved it, never for another.
+    const listed = await call(t.app, 'GET', '/api/crm/imports/templates?kind=people', { token: a.apiKey });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toContainEqual(
+      expect.objectContaining({
+        name: 'german-export',
+        kind: 'people',
+        mapping: { Kontakt: 'fullName', Elektropost: 'email' },
+      }),
+    );
+    expect(
+      (await call(t.app, 'GET', '/api/crm/imports/templates?kind=accounts', { token: a.apiKey })).body.data,
+    ).toEqual([]);
+    expect((await call(t.app, 'GET', '/api/crm/imports/templates?kind=people', { token: b.apiKey })).body.data).toEqual(
+      [],
+    );
   });
 
-  it('rejects kinds not available yet with 400, and files of the wrong type with 415', async () => {
-    const res = await upload(t.app, a.apiKey, 'Name\nx\n', { kind: 'leads' });
+  it('rejects unknown kinds with 400, and files of the wrong type with 415', async () => {
+    // Every kind of the schema is importable now (leads last); an unknown one fails the query schema.
+    const res = await upload(t.app, a.apiKey, 'Name\nx\n', { kind: 'widgets' });
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe('import.kind_unsupported');
     const json = await call(t.app, 'POST', '/api/crm/imports?kind=people', { token: a.apiKey, body: { a: 1 } });
     expect(json.status).toBe(415);
   });
@@ -368,6 +384,29 @@ describe('people import: the whole lifecycle', () => {
     expect((await call(t.app, 'GET', `/api/crm/imports/${up.body.id}`, { token: agent.token })).status).toBe(403);
   });
 
+  it('lists the importable kinds with their fields and what each mapping must include', async () => {
+    const res = await call(t.app, 'GET', '/api/crm/imports/kinds', { token: a.apiKey });
+    expect(res.status).toBe(200);
+    const byKind = Object.fromEntries(res.body.data.map((k: any) => [k.kind, k]));
+    expect(Object.keys(byKind).sort()).toEqual(['accounts', 'installers', 'leads', 'people', 'region_postcodes']);
+    expect(byKind.people.fields).toEqual(expect.arrayContaining(['fullName', 'email', 'phone', 'postcode']));
+    expect(byKind.people.required).toEqual([
+      'map a column to fullName, firstName or lastName',
+      'map a column to email or phone',
+    ]);
+    expect(byKind.accounts.required).toEqual(['map a column to name']);
+    // The same words answer a mapping that misses them.
+    const up = await upload(t.app, a.apiKey, 'Name,City\nNo Contact,Cork\n');
+    const put = await call(t.app, 'PUT', `/api/crm/imports/${up.body.id}/mapping`, {
+      token: a.apiKey,
+      body: { mapping: { Name: 'fullName', City: 'city' } },
+    });
+    expect(put.status).toBe(400);
+    expect(put.body.errors.map((e: any) => e.message)).toEqual(['map a column to email or phone']);
+    const agent = await staffUser(t, a, ['agent']);
+    expect((await call(t.app, 'GET', '/api/crm/imports/kinds', { token: agent.token })).status).toBe(403);
+  });
+
   it('lists batches newest first with keyset pages', async () => {
     const ids: string[] = [];
     const c = await createTenant(t);
@@ -394,6 +433,8 @@ describe('OpenAPI', () => {
     expect(paths.sort()).toEqual(
       [
         '/api/crm/imports',
+        '/api/crm/imports/kinds',
+        '/api/crm/imports/templates',
         '/api/crm/imports/{id}',
         '/api/crm/imports/{id}/approve',
         '/api/crm/imports/{id}/commit',

@@ -110,13 +110,33 @@ export async function deleteRows(ctx: Ctx, batchId: string) {
   await ctx.tx.delete(importRows).where(and(eq(importRows.tenantId, tenantId), eq(importRows.batchId, batchId)));
 }
 
-/** Erasure (DESIGN §3): the staged values of every row that matched or wrote the person are blanked. */
-export async function scrubRowsOfPerson(ctx: Ctx, personId: string) {
+/**
+ * Erasure (DESIGN §3): the staged values of every row that matched or wrote the person are blanked, and of
+ * every row of any batch and kind that holds one of the person's emails or phones in a cell — rows that
+ * never matched the person (invalid, unproposed, another kind's). A phone cell matches on its digits: the
+ * E.164 number's, or its national part after a trunk 0 (`086 123 4567` for +353861234567). Erring towards
+ * blanking is the safe side. Scans the tenant's staged rows: erasure is rare and must be complete.
+ */
+export async function scrubRowsOfPerson(
+  ctx: Ctx,
+  personId: string,
+  held: { emails: string[]; phones: string[] } = { emails: [], phones: [] },
+) {
   const tenantId = requireTenant(ctx);
-  await ctx.tx
-    .update(importRows)
-    .set({ raw: [], data: null, diff: null, prior: null, evidence: null, errors: null })
-    .where(and(eq(importRows.tenantId, tenantId), eq(importRows.targetPersonId, personId)));
+  const emails = `{${held.emails.map((e) => JSON.stringify(e.toLowerCase())).join(',')}}`;
+  const phones = `{${held.phones.map((p) => p.replace(/\D/g, '')).join(',')}}`;
+  await ctx.tx.execute(
+    sql`update import_rows r set raw = '[]'::jsonb, data = null, diff = null, prior = null, evidence = null, errors = null
+        where r.tenant_id = ${tenantId} and r.raw <> '[]'::jsonb and (
+          r.target_id = ${personId}
+          or exists (
+            select 1 from jsonb_array_elements_text(r.raw) c(v)
+            cross join lateral (select regexp_replace(c.v, '[^0-9]', '', 'g') as d) x
+            where lower(btrim(c.v)) = any(${emails}::text[])
+              or (length(ltrim(x.d, '0')) >= 7 and (x.d = any(${phones}::text[])
+                  or exists (select 1 from unnest(${phones}::text[]) p(n) where p.n like '%' || ltrim(x.d, '0')))))
+        )`,
+  );
 }
 
 export async function readRawRows(ctx: Ctx, batchId: string, afterRow: number, limit: number) {
@@ -142,12 +162,12 @@ export async function findRowsByNumber(ctx: Ctx, batchId: string, numbers: numbe
   return rows<{
     row_number: number;
     data: Record<string, unknown>;
-    target_person_id: string | null;
+    target_id: string | null;
     action: RowAction;
   }>(
     ctx.tx,
     // = any(array): primary-key lookups whatever the statistics say (a join may be planned as a scan).
-    sql`select r.row_number, r.data, r.target_person_id, r.action from import_rows r
+    sql`select r.row_number, r.data, r.target_id, r.action from import_rows r
         where r.tenant_id = ${tenantId} and r.batch_id = ${batchId}
           and r.row_number = any(${`{${[...new Set(numbers)].map((n) => Math.trunc(n)).join(',')}}`}::int[])`,
   );
@@ -179,7 +199,7 @@ export async function saveClassified(ctx: Ctx, batchId: string, chunk: Classifie
   if (!chunk.length) return;
   const { lo, hi } = rangeOf(chunk);
   await ctx.tx.execute(
-    sql`update import_rows t set data = r.data, errors = r.errors, action = r.action, target_person_id = r.target,
+    sql`update import_rows t set data = r.data, errors = r.errors, action = r.action, target_id = r.target,
           evidence = r.evidence, diff = r.diff
         from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
           as r(n int, data jsonb, errors jsonb, action text, target uuid, evidence jsonb, diff jsonb)
@@ -222,7 +242,7 @@ export async function listRows(ctx: Ctx, batchId: string, limit: number, afterRo
 export interface CommitInputRow {
   row_number: number;
   action: 'create' | 'update' | 'merge';
-  target_person_id: string;
+  target_id: string;
   data: Record<string, unknown>;
   diff: Record<string, { from: unknown; to: unknown }> | null;
 }
@@ -235,7 +255,7 @@ export async function readCommitRange(ctx: Ctx, batchId: string, afterRow: numbe
   const tenantId = requireTenant(ctx);
   return rows<CommitInputRow>(
     ctx.tx,
-    sql`select row_number, action, target_person_id, data, diff from import_rows
+    sql`select row_number, action, target_id, data, diff from import_rows
         where tenant_id = ${tenantId} and batch_id = ${batchId} and row_number > ${afterRow} and row_number <= ${toRow}
           and action in ('create', 'update', 'merge')
         order by row_number`,
@@ -297,12 +317,12 @@ export async function revertTargets(ctx: Ctx, batchId: string, checkpoint: numbe
   const tenantId = requireTenant(ctx);
   return rows<RevertTarget>(
     ctx.tx,
-    sql`select target_person_id as id, max(coalesce(applied_version, 1))::int as version,
+    sql`select target_id as id, max(coalesce(applied_version, 1))::int as version,
           bool_or(action = 'create') as created,
           (array_agg(prior order by row_number) filter (where prior is not null))[1] as prior
         from import_rows
         where tenant_id = ${tenantId} and batch_id = ${batchId} and ${written(checkpoint)}
-        group by target_person_id`,
+        group by target_id`,
   );
 }
 
@@ -334,4 +354,14 @@ export async function findTemplate(ctx: Ctx, kind: string, name: string) {
       )
       .limit(1)
   )[0];
+}
+
+export async function listTemplates(ctx: Ctx, kind: string) {
+  const tenantId = requireTenant(ctx);
+  return ctx.tx
+    .select()
+    .from(importMappingTemplates)
+    .where(and(eq(importMappingTemplates.tenantId, tenantId), eq(importMappingTemplates.kind, kind as any)))
+    .orderBy(asc(importMappingTemplates.name))
+    .limit(200);
 }

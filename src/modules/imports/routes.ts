@@ -12,7 +12,18 @@ import { problems, uuidParam } from '../../platform/http-schemas.ts';
 import { newId } from '../../platform/ids.ts';
 import { pageOf } from '../../platform/pagination.ts';
 import { commitImport, revertImport } from '../../workflows/import-commit.ts';
-import { batchListQuery, batchView, failBody, mappingBody, rowsQuery, rowView, uploadQuery } from './contracts.ts';
+import {
+  batchListQuery,
+  batchView,
+  failBody,
+  kindCatalog,
+  mappingBody,
+  rowsQuery,
+  rowView,
+  templateList,
+  templatesQuery,
+  uploadQuery,
+} from './contracts.ts';
 import { XLSX_MEDIA_TYPE } from './parse.ts';
 import * as service from './service.ts';
 
@@ -131,6 +142,33 @@ export async function importRoutes(root: FastifyInstance) {
   );
 
   app.get(
+    `${UPLOAD_URL}/kinds`,
+    {
+      schema: {
+        tags,
+        summary: 'What can be imported: each kind with its fields and what its mapping must include',
+        response: { 200: kindCatalog, ...problems() },
+      },
+      config: { auth: 'imports:write' },
+    },
+    async () => ({ data: service.importKinds() }),
+  );
+
+  app.get(
+    `${UPLOAD_URL}/templates`,
+    {
+      schema: {
+        tags,
+        summary: "The tenant's saved mapping templates of a kind, by name",
+        querystring: templatesQuery,
+        response: { 200: templateList, ...problems() },
+      },
+      config: { auth: 'imports:write' },
+    },
+    async (req) => inTenant(req, async (ctx) => ({ data: await service.listTemplates(ctx, req.query.kind) })),
+  );
+
+  app.get(
     `${UPLOAD_URL}/:id`,
     {
       schema: {
@@ -172,7 +210,10 @@ export async function importRoutes(root: FastifyInstance) {
         description:
           'Nothing is written to CRM records. Rows match existing people by email, by phone (E.164) and, ' +
           'as a weaker signal, by name + postcode; a row repeating an earlier row of the file (same email ' +
-          'or phone) is a `merge` into it, or a `skip` when it adds nothing.',
+          'or phone) is a `merge` into it, or a `skip` when it adds nothing. Other kinds: accounts match by ' +
+          'domain, then name + postcode (weak); installers by email, then company name; region_postcodes by ' +
+          'country + pattern (owned by the same region → `skip`, by another → `invalid`). For these a later ' +
+          'row repeating an earlier one of the file is a `skip`, never a merge.',
         params: uuidParam,
         response: { 200: batchView, ...problems(409) },
       },
@@ -238,8 +279,9 @@ export async function importRoutes(root: FastifyInstance) {
         tags,
         summary: 'Undo a committed batch (→ reverted)',
         description:
-          'People the batch created are removed and updated fields get their prior values back, only while ' +
-          'none of them changed since the commit; otherwise 409 `import.revert_conflict`.',
+          'Records the batch created (people, accounts, installers, postcode patterns) are removed and updated ' +
+          'fields get their prior values back, only while none of them changed since the commit and no other ' +
+          'record points at a created one; otherwise 409 `import.revert_conflict`.',
         params: uuidParam,
         response: { 200: batchView, ...problems(409) },
       },

@@ -83,7 +83,7 @@ export const importRows = pgTable(
     raw: jsonb('raw').$type<string[]>().notNull(),
     data: jsonb('data').$type<Record<string, unknown>>(),
     action: text('action', { enum: ROW_ACTIONS }),
-    targetPersonId: uuid('target_person_id'),
+    targetId: uuid('target_id'),
     errors: jsonb('errors').$type<{ column: string | null; field: string | null; message: string }[]>(),
     evidence: jsonb('evidence').$type<Record<string, unknown>[]>(),
     diff: jsonb('diff').$type<Record<string, { from: unknown; to: unknown }>>(),

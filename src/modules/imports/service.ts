@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Ctx } from '../../platform/context.ts';
+import { issue } from '../../platform/db.ts';
 import { badRequest, conflict, notFound, validationFailed } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, toPage } from '../../platform/pagination.ts';
@@ -14,6 +15,8 @@ import {
   type PeopleValues,
   suggestMapping,
 } from './fields.ts';
+import { SUPPORTED_KINDS } from './kinds/fields.ts';
+import * as kinds from './kinds/index.ts';
 import { openTable, UnparseableFile } from './parse.ts';
 import * as repo from './repository.ts';
 import type { ImportKind, ImportStatus, RowAction } from './schema.ts';
@@ -111,6 +114,18 @@ export async function transition(
   return updated;
 }
 
+export const importKinds = kinds.importKinds;
+
+/** The tenant's saved mapping templates of a kind, by name. */
+export async function listTemplates(ctx: Ctx, kind: ImportKind) {
+  return (await repo.listTemplates(ctx, kind)).map((t) => ({
+    name: t.name,
+    kind: t.kind,
+    mapping: t.mapping,
+    updatedAt: t.updatedAt.toISOString(),
+  }));
+}
+
 export async function getBatch(ctx: Ctx, id: string) {
   return viewOf(ctx, await loadBatch(ctx, id));
 }
@@ -131,10 +146,10 @@ export interface UploadedFile {
 }
 
 export function assertSupportedKind(kind: ImportKind) {
-  if (kind !== 'people') {
+  if (!SUPPORTED_KINDS.includes(kind)) {
     throw badRequest(
       'import.kind_unsupported',
-      `Imports of kind '${kind}' are not available yet; only 'people' can be imported.`,
+      `Imports of kind '${kind}' are not available yet; only ${SUPPORTED_KINDS.join(', ')} can be imported.`,
     );
   }
 }
@@ -164,24 +179,32 @@ export async function uploadAndParse(
   const table = await openTable(input.file.path, input.format);
   let staged: { n: number; raw: string[] }[] = [];
   let count = 0;
-  for await (const row of table.rows) {
-    // Trailing empty cells are not kept (a 1,000-column export is mostly empty).
-    let end = row.cells.length;
-    while (end > 0 && row.cells[end - 1] === '') end--;
-    staged.push({ n: row.rowNumber, raw: end === row.cells.length ? row.cells : row.cells.slice(0, end) });
-    if (staged.length >= CHUNK_ROWS) {
-      await repo.insertRows(ctx, id, staged);
-      count += staged.length;
-      staged = [];
-      progress?.('parse', count, null);
+  // Each chunk is inserted while the next one is parsed (see issue()).
+  let inserting: Promise<unknown> = Promise.resolve();
+  try {
+    for await (const row of table.rows) {
+      // Trailing empty cells are not kept (a 1,000-column export is mostly empty).
+      let end = row.cells.length;
+      while (end > 0 && row.cells[end - 1] === '') end--;
+      staged.push({ n: row.rowNumber, raw: end === row.cells.length ? row.cells : row.cells.slice(0, end) });
+      if (staged.length >= CHUNK_ROWS) {
+        await inserting;
+        inserting = issue(repo.insertRows(ctx, id, staged));
+        count += staged.length;
+        staged = [];
+        progress?.('parse', count, null);
+      }
     }
+  } finally {
+    await inserting;
   }
   await repo.insertRows(ctx, id, staged);
   count += staged.length;
   progress?.('parse', count, count);
   const parsed = await transition(ctx, created, 'parsed', {
     columns: table.columns,
-    suggestedMapping: suggestMapping(table.columns),
+    suggestedMapping:
+      input.kind === 'people' ? suggestMapping(table.columns) : kinds.suggestMappingOf(input.kind, table.columns),
     encoding: table.encoding,
     delimiter: table.delimiter,
     rowCount: count,
@@ -231,23 +254,7 @@ export async function setMapping(
     mapping = Object.fromEntries(Object.entries(t.mapping).filter(([column]) => b.columns.includes(column)));
   }
   if (!mapping) throw validationFailed([{ path: 'mapping', message: 'give a mapping or a templateName' }]);
-  const errors: { path: string; message: string }[] = [];
-  const used = new Map<string, string>();
-  for (const [column, field] of Object.entries(mapping)) {
-    if (!b.columns.includes(column)) errors.push({ path: `mapping.${column}`, message: 'no such column in the file' });
-    if (!(PEOPLE_FIELDS as readonly string[]).includes(field)) {
-      errors.push({ path: `mapping.${column}`, message: `unknown field; one of ${PEOPLE_FIELDS.join(', ')}` });
-    } else if (used.has(field)) {
-      errors.push({ path: `mapping.${column}`, message: `field ${field} is already mapped from '${used.get(field)}'` });
-    }
-    used.set(field, column);
-  }
-  if (!['fullName', 'firstName', 'lastName'].some((f) => used.has(f))) {
-    errors.push({ path: 'mapping', message: 'map a column to fullName, firstName or lastName' });
-  }
-  if (!used.has('email') && !used.has('phone')) {
-    errors.push({ path: 'mapping', message: 'map a column to email or phone' });
-  }
+  const errors = kinds.mappingErrors(b.kind, b.columns, mapping);
   if (errors.length) throw validationFailed(errors);
   if (input.saveAs) await repo.upsertTemplate(ctx, b.kind, input.saveAs, mapping);
   const updated = await transition(
@@ -330,97 +337,113 @@ export async function propose(ctx: Ctx, id: string, progress?: Progress) {
       status: b.status,
     });
   }
+  if (b.kind !== 'people') {
+    return viewOf(ctx, await transition(ctx, b, 'proposed', { report: await kinds.proposeKind(ctx, b, progress) }));
+  }
   const { defaultCountry } = await getTenantSettings(ctx);
   const index = columnIndexOf(b.columns, b.mapping ?? {});
   progress?.('propose', 0, b.rowCount);
   // The first row of the file with each email / phone (hashed keys; a hash hit is confirmed on the values).
   const firstByKey = new Map<number, number>();
   let done = 0;
-  for (let after = 0; ; ) {
-    const chunk = await repo.readRawRows(ctx, id, after, CHUNK_ROWS);
-    if (!chunk.length) break;
-    const normalized = chunk.map((r) => {
-      const n = normalizePeopleRow(r.raw, index, defaultCountry);
-      const valid = n.errors.length === 0;
-      const keys = valid
-        ? [n.keys.email && keyHash('e', n.keys.email), n.keys.phone && keyHash('p', n.keys.phone)].filter(
-            (k): k is number => typeof k === 'number',
+  // Pipelined on the transaction's one connection (statements run in the order issued): the next chunk is
+  // read and this chunk's classification saved while JavaScript normalizes, so neither side waits idle.
+  const read = (after: number) => issue(repo.readRawRows(ctx, id, after, CHUNK_ROWS));
+  let nextChunk = read(0);
+  let saving: Promise<unknown> = Promise.resolve();
+  try {
+    for (let after = 0; ; ) {
+      const chunk = await nextChunk;
+      if (!chunk.length) break;
+      nextChunk = read(chunk[chunk.length - 1].rowNumber);
+      const normalized = chunk.map((r) => {
+        const n = normalizePeopleRow(r.raw, index, defaultCountry);
+        const valid = n.errors.length === 0;
+        const keys = valid
+          ? [n.keys.email && keyHash('e', n.keys.email), n.keys.phone && keyHash('p', n.keys.phone)].filter(
+              (k): k is number => typeof k === 'number',
+            )
+          : [];
+        const first = keys.map((k) => firstByKey.get(k)).find((f) => f !== undefined);
+        if (valid) for (const k of keys) if (!firstByKey.has(k)) firstByKey.set(k, r.rowNumber);
+        return { n: r.rowNumber, values: n.values, errors: n.errors, first };
+      });
+      const earlier = new Map(
+        (
+          await repo.findRowsByNumber(
+            ctx,
+            id,
+            normalized.filter((r) => r.first !== undefined && r.first <= after).map((r) => r.first!),
           )
-        : [];
-      const first = keys.map((k) => firstByKey.get(k)).find((f) => f !== undefined);
-      if (valid) for (const k of keys) if (!firstByKey.has(k)) firstByKey.set(k, r.rowNumber);
-      return { n: r.rowNumber, values: n.values, errors: n.errors, first };
-    });
-    const earlier = new Map(
-      (
-        await repo.findRowsByNumber(
-          ctx,
-          id,
-          normalized.filter((r) => r.first !== undefined && r.first <= after).map((r) => r.first!),
-        )
-      ).map((r) => [Number(r.row_number), { values: r.data as unknown as PeopleValues, target: r.target_person_id }]),
-    );
-    const isDuplicateOf = (v: PeopleValues, f: PeopleValues) =>
-      (v.email != null && v.email === f.email) || (v.phone != null && v.phone === f.phone);
-    const decided = new Map<number, { values: PeopleValues; target: string | null }>();
-    const firsts = normalized.filter((r) => !r.errors.length && r.first === undefined);
-    const matches = await crm.matchPeopleForImport(
-      ctx,
-      firsts.map((r) => ({
-        ref: r.n,
-        email: r.values.email,
-        phone: r.values.phone,
-        name: r.values.fullName && r.values.postcode ? r.values.fullName.toLowerCase() : null,
-        postcode: r.values.postcode,
-      })),
-    );
-    const byRow = new Map<number, crm.MatchedPerson[]>();
-    for (const m of matches) byRow.set(m.ref, [...(byRow.get(m.ref) ?? []), m]);
-    const out = normalized.map((r): repo.ClassifiedRow => {
-      const data = r.values as unknown as Record<string, unknown>;
-      let c: Omit<repo.ClassifiedRow, 'data' | 'errors'>;
-      const first = r.first !== undefined ? (decided.get(r.first) ?? earlier.get(r.first)) : undefined;
-      if (r.errors.length) {
-        c = { n: r.n, action: 'invalid', target: null, evidence: [], diff: null };
-      } else if (first && isDuplicateOf(r.values, first.values)) {
-        const diff = fillDiff(r.values, first.values);
-        const key = r.values.email != null && r.values.email === first.values.email ? 'email' : 'phone';
-        const evidence = [{ signal: 'in_file_duplicate', key, duplicateOfRow: r.first, strength: 'strong' }];
-        c = Object.keys(diff).length
-          ? { n: r.n, action: 'merge', target: first.target, evidence, diff }
-          : { n: r.n, action: 'skip', target: first.target, evidence, diff: null };
-      } else {
-        c = classifyAgainstPeople(r.n, r.values, byRow.get(r.n) ?? []);
-      }
-      if (!r.errors.length) decided.set(r.n, { values: r.values, target: c.target });
-      return { ...c, data, errors: r.errors.length ? r.errors : null };
-    });
-    // A hash collision that the values did not confirm: the row stands on its own (matched against people).
-    const unconfirmed = out.filter(
-      (c, i) => normalized[i].first !== undefined && !c.evidence.length && c.action !== 'invalid',
-    );
-    if (unconfirmed.length) {
-      const again = await crm.matchPeopleForImport(
-        ctx,
-        unconfirmed.map((c) => {
-          const v = c.data as unknown as PeopleValues;
-          return { ref: c.n, email: v.email, phone: v.phone, name: null, postcode: null };
-        }),
+        ).map((r) => [Number(r.row_number), { values: r.data as unknown as PeopleValues, target: r.target_id }]),
       );
-      for (const c of unconfirmed) {
-        const fresh = classifyAgainstPeople(
-          c.n,
-          c.data as unknown as PeopleValues,
-          again.filter((m) => m.ref === c.n),
+      const isDuplicateOf = (v: PeopleValues, f: PeopleValues) =>
+        (v.email != null && v.email === f.email) || (v.phone != null && v.phone === f.phone);
+      const decided = new Map<number, { values: PeopleValues; target: string | null }>();
+      const firsts = normalized.filter((r) => !r.errors.length && r.first === undefined);
+      const matches = await crm.matchPeopleForImport(
+        ctx,
+        firsts.map((r) => ({
+          ref: r.n,
+          email: r.values.email,
+          phone: r.values.phone,
+          name: r.values.fullName && r.values.postcode ? r.values.fullName.toLowerCase() : null,
+          postcode: r.values.postcode,
+        })),
+      );
+      const byRow = new Map<number, crm.MatchedPerson[]>();
+      for (const m of matches) byRow.set(m.ref, [...(byRow.get(m.ref) ?? []), m]);
+      const out = normalized.map((r): repo.ClassifiedRow => {
+        const data = r.values as unknown as Record<string, unknown>;
+        let c: Omit<repo.ClassifiedRow, 'data' | 'errors'>;
+        const first = r.first !== undefined ? (decided.get(r.first) ?? earlier.get(r.first)) : undefined;
+        if (r.errors.length) {
+          c = { n: r.n, action: 'invalid', target: null, evidence: [], diff: null };
+        } else if (first && isDuplicateOf(r.values, first.values)) {
+          const diff = fillDiff(r.values, first.values);
+          const key = r.values.email != null && r.values.email === first.values.email ? 'email' : 'phone';
+          const evidence = [{ signal: 'in_file_duplicate', key, duplicateOfRow: r.first, strength: 'strong' }];
+          c = Object.keys(diff).length
+            ? { n: r.n, action: 'merge', target: first.target, evidence, diff }
+            : { n: r.n, action: 'skip', target: first.target, evidence, diff: null };
+        } else {
+          c = classifyAgainstPeople(r.n, r.values, byRow.get(r.n) ?? []);
+        }
+        if (!r.errors.length) decided.set(r.n, { values: r.values, target: c.target });
+        return { ...c, data, errors: r.errors.length ? r.errors : null };
+      });
+      // A hash collision that the values did not confirm: the row stands on its own (matched against people).
+      const unconfirmed = out.filter(
+        (c, i) => normalized[i].first !== undefined && !c.evidence.length && c.action !== 'invalid',
+      );
+      if (unconfirmed.length) {
+        const again = await crm.matchPeopleForImport(
+          ctx,
+          unconfirmed.map((c) => {
+            const v = c.data as unknown as PeopleValues;
+            return { ref: c.n, email: v.email, phone: v.phone, name: null, postcode: null };
+          }),
         );
-        Object.assign(c, fresh);
+        for (const c of unconfirmed) {
+          const fresh = classifyAgainstPeople(
+            c.n,
+            c.data as unknown as PeopleValues,
+            again.filter((m) => m.ref === c.n),
+          );
+          Object.assign(c, fresh);
+        }
       }
+      await saving;
+      saving = issue(repo.saveClassified(ctx, id, out));
+      after = chunk[chunk.length - 1].rowNumber;
+      done += chunk.length;
+      progress?.('propose', done, b.rowCount);
     }
-    await repo.saveClassified(ctx, id, out);
-    after = chunk[chunk.length - 1].rowNumber;
-    done += chunk.length;
-    progress?.('propose', done, b.rowCount);
+  } catch (err) {
+    await saving;
+    throw err;
   }
+  await saving;
   const report = await repo.countByAction(ctx, id);
   const updated = await transition(ctx, b, 'proposed', { report });
   return viewOf(ctx, updated);
@@ -477,7 +500,7 @@ export async function listRows(ctx: Ctx, id: string, q: { limit: number; cursor?
     data: page.data.map((r) => ({
       rowNumber: r.rowNumber,
       action: r.action,
-      targetId: r.targetPersonId,
+      targetId: r.targetId,
       values: r.data ?? null,
       errors: r.errors ?? [],
       evidence: r.evidence ?? [],
@@ -547,7 +570,7 @@ export async function nextCommitChunk(ctx: Ctx, b: repo.BatchRow, limit: number)
       chunk.creates.push({
         rowNumber: r.row_number,
         person: {
-          id: r.target_person_id,
+          id: r.target_id,
           fullName: v.fullName,
           firstName: v.firstName,
           lastName: v.lastName,
@@ -559,7 +582,7 @@ export async function nextCommitChunk(ctx: Ctx, b: repo.BatchRow, limit: number)
         },
       });
     } else if (r.diff) {
-      chunk.patches.push({ rowNumber: r.row_number, personId: r.target_person_id, patch: patchOf(r.diff) });
+      chunk.patches.push({ rowNumber: r.row_number, personId: r.target_id, patch: patchOf(r.diff) });
     }
   }
   return chunk;

@@ -25,6 +25,10 @@ const STATUS_FLOW: Record<InstallerStatus, InstallerStatus[]> = {
   offboarded: [],
 };
 
+/** Whether the operational lifecycle allows the change (staying put is no change). */
+export const canChangeStatus = (from: InstallerStatus, to: InstallerStatus) =>
+  from === to || STATUS_FLOW[from].includes(to);
+
 const toView = (i: repo.InstallerRow, regionIds: string[]): InstallerView => ({
   id: i.id,
   name: i.name,

@@ -64,6 +64,7 @@ export const consent = z.strictObject({
   dataSharing: z.boolean().optional(),
   installerIds: z.array(z.uuid()).max(50).optional().describe('installers the homeowner agreed to be contacted by'),
   recordedAt: isoDateTime.optional(),
+  textVersion: text(40).optional().describe('version of the consent text the homeowner agreed to'),
 });
 
 const answerValue = z.union([

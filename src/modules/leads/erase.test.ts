@@ -183,6 +183,16 @@ describe('erase', () => {
       expect((await post(`/api/crm/imports/${batch.id}/${step}`)).status).toBe(200);
     }
 
+    // A batch that never matched the person (left parsed, never proposed), whose rows hold the email in
+    // another case and the phone as typed: erasure finds them by value.
+    const stray = await t.app.inject({
+      method: 'POST',
+      url: '/api/crm/imports?kind=people&fileName=stray.csv',
+      headers: { authorization: `Bearer ${a.apiKey}`, 'content-type': 'text/csv' },
+      payload: `Name,Email,Mobile\nSomeone Else,  ${v.email.toUpperCase()} ,\nAnother One,,${v.phoneRaw}\nKept Row,kept-${randomUUID()}@example.com,\n`,
+    });
+    expect(stray.statusCode).toBe(201);
+
     // The search finds the values before the erase (it would find leftovers after it).
     const before = await findAnywhere(needles);
     for (const col of [
@@ -214,6 +224,15 @@ describe('erase', () => {
     });
 
     expect(await findAnywhere(needles)).toEqual({});
+    // Only the rows holding the person's values were blanked: the unrelated row of the stray batch is kept.
+    const strayRows = await call(t.app, 'GET', `/api/crm/imports/${stray.json().id}/rows`, { token: a.apiKey });
+    expect(strayRows.body.data.map((r: any) => r.rowNumber)).toEqual([2, 3, 4]);
+    const kept = await rows<{ row_number: number; cells: number }>(
+      t.db.db,
+      sql`select row_number, jsonb_array_length(raw)::int as cells from import_rows
+          where batch_id = ${stray.json().id} order by row_number`,
+    );
+    expect(kept.map((r) => Number(r.cells))).toEqual([0, 0, 2]);
 
     // History is kept: the status events and the conversion refs.
     const eventsAfter = await call(t.app, 'GET', `/api/leads/${id}/events`, { token: a.apiKey });

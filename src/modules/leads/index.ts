@@ -1,6 +1,24 @@
 /** leads: the lead lifecycle, raw submissions, status history, assessment question sets. */
+
+export {
+  type AggregateRange,
+  CONTACTED_STATUSES,
+  leadFunnel,
+  leadsByPostcode,
+  leadsBySource,
+  timeToFirstContact,
+  visibleLeadIdsIfScoped,
+} from './analytics.ts';
 export type { IntakeInput, LeadDetail, LeadPatch, StaffLeadInput } from './contracts.ts';
-export { LEAD_STATUSES, type LeadStatus, OPEN_STATUSES } from './schema.ts';
+export {
+  existingLeadIds,
+  lockImportedLeads,
+  type MatchedLead,
+  matchOpenLeadsForImport,
+  patchLeadsFromImport,
+  restoreImportedLeads,
+} from './import.ts';
+export { LEAD_SOURCES, LEAD_STATUSES, type LeadStatus, OPEN_STATUSES, SELECTED_PATHS } from './schema.ts';
 export {
   alreadyConverted,
   assignLead,
@@ -10,6 +28,7 @@ export {
   countOpenLeadsByAssignee,
   countRecords,
   createLead,
+  disqualifyLead,
   duplicateLead,
   eraseLead,
   findOpenLeadByContact,

@@ -7,12 +7,11 @@ import { forbidden, methodNotAllowed } from '../../platform/errors.ts';
 import { parseIfMatch, setEtag } from '../../platform/http.ts';
 import { problem, problems, uuidParam } from '../../platform/http-schemas.ts';
 import { listQuery, pageOf } from '../../platform/pagination.ts';
-import { submitLead } from '../../workflows/intake.ts';
+import { routeAfterIntake, submitLead } from '../../workflows/intake.ts';
 import { assignLead, patchLead } from '../../workflows/lead-assignment.ts';
 import { convertLead } from '../../workflows/lead-conversion.ts';
 import { leadDossier, leadDossierSchema } from '../../workflows/lead-dossier.ts';
 import { eraseLead } from '../../workflows/lead-erasure.ts';
-import { routeInOwnTransaction } from '../../workflows/lead-routing.ts';
 import { getTenantSettings, type TenantSettings } from '../identity/index.ts';
 import {
   assignBody,
@@ -79,7 +78,7 @@ export async function leadRoutes(root: FastifyInstance, opts: LeadRouteOptions) 
     async (req, reply) => {
       const tenant = req.publicTenant!;
       const settings = await opts.tenantSettings(tenant.id);
-      const result = await submitLead(req.server.db, {
+      const intake = {
         tenantId: tenant.id,
         actor: publicActor(),
         requestId: String(req.id),
@@ -87,13 +86,9 @@ export async function leadRoutes(root: FastifyInstance, opts: LeadRouteOptions) 
         meta: meta(req, 'public'),
         settings,
         questionSets: req.body.assessment ? await opts.questionSets(tenant.id) : undefined,
-      });
-      // Routing at intake (tenant setting) runs after the intake committed: a failure never loses the lead.
-      if (result.created && settings.routeAtIntake && req.body.selectedPath !== 'undecided') {
-        await routeInOwnTransaction(req.server.db, tenant.id, result.leadId, String(req.id)).catch((err) =>
-          req.log.info({ err, leadId: result.leadId }, 'routing at intake did not assign the lead'),
-        );
-      }
+      };
+      const result = await submitLead(req.server.db, intake);
+      await routeAfterIntake(req.server.db, intake, result, req.log);
       return reply.code(201).send({ reference: result.reference, status: 'received' as const });
     },
   );

@@ -614,6 +614,18 @@ export async function returnToQualified(ctx: Ctx, id: string, reason: string | n
   return toDetail(await changeStatus(ctx, lead, 'qualified', reason));
 }
 
+/**
+ * Closes a lead as `disqualified` through the normal transition (status event, audit, outbox), for flows
+ * that already checked access and locked the lead (an import's revert). 404 when gone, 409 when the
+ * lifecycle does not allow it.
+ */
+export async function disqualifyLead(ctx: Ctx, id: string, reason: string) {
+  const lead = await repo.findLeadById(ctx, id);
+  if (!lead) throw notFound('lead.not_found', 'The lead does not exist.');
+  if (!canTransition(lead.status, 'disqualified')) throw invalidTransition(lead.status, 'disqualified');
+  return toDetail(await changeStatus(ctx, lead, 'disqualified', reason));
+}
+
 export async function assignLead(ctx: Ctx, id: string, userId: string) {
   const lead = await getLead(ctx, id);
   const updated = await applyUpdate(ctx, lead, { assignedUserId: userId });

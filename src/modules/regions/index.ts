@@ -1,3 +1,12 @@
 /** regions: regions, postcode ownership patterns, serviceability by postcode. */
+export {
+  type ImportRegion,
+  importRegionPostcodes,
+  type PatternKey,
+  patternOwners,
+  regionsForImport,
+  revertImportedRegionPostcodes,
+} from './import.ts';
 export { normalizePattern, normalizePostcode } from './postcodes.ts';
+export { resolveRegions } from './resolve-many.ts';
 export { existingRegionIds, resolveRegion, type ServiceableRegion } from './service.ts';

@@ -78,6 +78,17 @@ export const assignmentDetail = assignmentWithEvents.extend({
 
 export const routeResponse = z.object({ decision, assignments: z.array(assignment) });
 
+export const routePreviewResponse = z.object({
+  preview: z.object({
+    mode: z.enum(ROUTING_MODES),
+    strategy: z.enum(ROUTING_STRATEGIES),
+    regionId: z.uuid().nullable(),
+    /** How many installers the real route would offer the lead to. */
+    slots: z.number().int(),
+    candidates: z.array(candidate.extend({ installerName: z.string().optional() })),
+  }),
+});
+
 export const assignmentListQuery = z.strictObject({
   installerId: z.uuid().optional(),
   status: assignmentStatus.optional(),

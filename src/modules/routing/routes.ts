@@ -6,7 +6,7 @@ import { problems, uuidParam } from '../../platform/http-schemas.ts';
 import { pageOf } from '../../platform/pagination.ts';
 import { actOnAssignment } from '../../workflows/assignment-lifecycle.ts';
 import { assignmentDossier } from '../../workflows/lead-dossier.ts';
-import { noCandidates, routeLead } from '../../workflows/lead-routing.ts';
+import { noCandidates, previewRouting, routeLead } from '../../workflows/lead-routing.ts';
 import { getLead } from '../leads/index.ts';
 import {
   actionBody,
@@ -16,6 +16,7 @@ import {
   assignmentListQuery,
   decision,
   routeBody,
+  routePreviewResponse,
   routeResponse,
 } from './contracts.ts';
 import * as service from './service.ts';
@@ -41,6 +42,22 @@ export async function routingRoutes(root: FastifyInstance) {
       if (result.assignments.length === 0) throw noCandidates(result.decision);
       return reply.code(201).send(result);
     },
+  );
+
+  app.post(
+    '/api/leads/:id/route/preview',
+    {
+      schema: {
+        tags,
+        summary:
+          'Dry run of the route: who would be picked and why (every candidate with its score or drop reason); writes nothing',
+        params: uuidParam,
+        body: routeBody.optional(),
+        response: { 200: routePreviewResponse, ...problems(409) },
+      },
+      config: { auth: 'routing:decide' },
+    },
+    async (req) => ({ preview: await inTenant(req, (ctx) => previewRouting(ctx, req.params.id, req.body ?? {})) }),
   );
 
   app.get(

@@ -86,17 +86,18 @@ export const decisionView = (d: repo.DecisionRow) => ({
 });
 
 /**
- * One routing decision in the caller's transaction: lock the lead and the candidates, count usage
- * under the lock, rank, record the decision with every candidate, create the offers.
- */
-/**
  * The decision itself: lock the lead and the candidates, count their usage against caps under the
- * lock, rank. Nothing is written; decideAndAssign records and applies it.
+ * lock, rank. Nothing is written; decideAndAssign records and applies it. A preview (`lock: false`)
+ * runs the very same computation as a plain read: caps are counted, not reserved.
  */
-export async function rankCandidates(ctx: Ctx, input: RouteInput): Promise<CandidateRecord[]> {
+export async function rankCandidates(
+  ctx: Ctx,
+  input: RouteInput,
+  { lock = true }: { lock?: boolean } = {},
+): Promise<CandidateRecord[]> {
   const now = input.now ?? new Date();
   const ids = input.installers.map((i) => i.id).sort();
-  await repo.lockForRouting(ctx, input.leadId, ids);
+  if (lock) await repo.lockForRouting(ctx, input.leadId, ids);
   const [stats, assigned] = await pipelined([
     repo.installerStats(ctx, ids, now),
     repo.installerIdsAssignedToLead(ctx, input.leadId),
@@ -119,6 +120,10 @@ export async function rankCandidates(ctx: Ctx, input: RouteInput): Promise<Candi
   return decide({ mode: input.mode, strategy: input.strategy, slots: input.slots, service: input.service, candidates });
 }
 
+/**
+ * One routing decision in the caller's transaction: rank under the locks, record the decision with
+ * every candidate, create the offers.
+ */
 export async function decideAndAssign(ctx: Ctx, input: RouteInput) {
   const now = input.now ?? new Date();
   const records = await rankCandidates(ctx, { ...input, now });
