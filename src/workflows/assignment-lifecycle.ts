@@ -52,7 +52,7 @@ export async function expireOffer(db: Database, tenantId: string, assignmentId: 
   await db.tenantTx(tenantId, async (tx) => {
     const ctx: Ctx = { tenantId, tx, actor: { ...systemActor(), userId: null }, requestId: `job:${assignmentId}` };
     const a = await routing.getAssignment(ctx, assignmentId).catch(() => undefined);
-    if (!a || a.status !== 'offered') return;
+    if (a?.status !== 'offered') return;
     if (a.expiresAt.getTime() > Date.now()) {
       // Early by clock skew, or the SLA moved: try again at the deadline.
       await enqueue(

@@ -159,7 +159,7 @@ export async function resolveRegion(
   const n = normalizePostcode(country, postcode);
   if (!n.valid) return null;
   const match = await repo.findLongestMatch(ctx, country.toUpperCase() === 'UK' ? 'GB' : country.toUpperCase(), n.keys);
-  if (!match || !match.region.active) return null;
+  if (!match?.region.active) return null;
   return { id: match.region.id, code: match.region.code, name: match.region.name, matchedPattern: match.pattern };
 }
 
