@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { HumanOptions } from '../components/HumanOptions';
 import { Loading } from '../components/Loading';
 import { Page } from '../components/Page';
 import { ProblemMessage } from '../components/ProblemMessage';
@@ -29,11 +30,7 @@ export function Approvals() {
         <label>
           Status
           <select value={status} onChange={(e) => setParams({ status: e.target.value })}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
+            <HumanOptions values={STATUSES} />
           </select>
         </label>
       </form>

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { StatusFilter } from '../components/HumanOptions';
 import { Loading } from '../components/Loading';
 import { Page } from '../components/Page';
 import { ProblemMessage } from '../components/ProblemMessage';
@@ -22,19 +23,12 @@ export function Installers() {
 
   return (
     <Page title="Installers">
-      <form className="inline" aria-label="Filter installers">
-        <label>
-          Status
-          <select value={status ?? ''} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
-            <option value="">Any</option>
-            {INSTALLER_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <StatusFilter
+        label="Filter installers"
+        statuses={INSTALLER_STATUSES}
+        value={status}
+        onChange={(s) => setParams(s ? { status: s } : {})}
+      />
       <ProblemMessage error={installers.error} />
       {installers.loading && !installers.data ? <Loading what="installers" /> : null}
       {installers.data && rows.length === 0 ? <p className="empty">No installers.</p> : null}

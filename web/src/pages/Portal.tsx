@@ -1,11 +1,12 @@
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { StatusFilter } from '../components/HumanOptions';
 import { Loading } from '../components/Loading';
 import { Page } from '../components/Page';
 import { ProblemMessage } from '../components/ProblemMessage';
 import { ScrollRegion } from '../components/ScrollRegion';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatDateTime, humanize } from '../lib/format';
+import { formatDateTime } from '../lib/format';
 import { useInstallerNames } from '../lib/installers';
 import { useLoad } from '../lib/useLoad';
 import { ASSIGNMENT_STATUSES, type AssignmentStatus } from './portal/actions';
@@ -27,19 +28,12 @@ export function Portal() {
 
   return (
     <Page title="Assignments">
-      <form className="inline" aria-label="Filter assignments">
-        <label>
-          Status
-          <select value={status ?? ''} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
-            <option value="">Any</option>
-            {ASSIGNMENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <StatusFilter
+        label="Filter assignments"
+        statuses={ASSIGNMENT_STATUSES}
+        value={status}
+        onChange={(s) => setParams(s ? { status: s } : {})}
+      />
       <ProblemMessage error={assignments.error} />
       {assignments.loading && !assignments.data ? <Loading what="assignments" /> : null}
       {assignments.data && rows.length === 0 ? <p className="empty">No assignments.</p> : null}

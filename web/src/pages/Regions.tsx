@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, unwrap } from '../api/client';
+import { HumanOptions } from '../components/HumanOptions';
 import { Loading } from '../components/Loading';
 import { Page } from '../components/Page';
 import { ProblemMessage } from '../components/ProblemMessage';
@@ -94,12 +95,7 @@ function ServiceabilityTester() {
         <label>
           Service
           <select name="service" defaultValue="">
-            <option value="">Any</option>
-            {SERVICES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
+            <HumanOptions values={SERVICES} any />
           </select>
         </label>
         <button type="submit" disabled={action.busy}>

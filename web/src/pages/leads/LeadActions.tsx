@@ -1,6 +1,7 @@
 import { type FormEvent, useRef } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
+import { HumanOptions } from '../../components/HumanOptions';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { humanize } from '../../lib/format';
 import { type Lead, MANUAL_TRANSITIONS } from '../../lib/leads';
@@ -60,11 +61,7 @@ export function LeadActions({ lead, staff, onChanged }: Props) {
           <label>
             Move to
             <select name="to" required>
-              {next.map((s) => (
-                <option key={s} value={s}>
-                  {humanize(s)}
-                </option>
-              ))}
+              <HumanOptions values={next} />
             </select>
           </label>
           <label>

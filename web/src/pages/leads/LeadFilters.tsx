@@ -1,5 +1,5 @@
 import type { FormEvent } from 'react';
-import { humanize } from '../../lib/format';
+import { HumanOptions } from '../../components/HumanOptions';
 import { LEAD_SOURCES, LEAD_STATUSES } from '../../lib/leads';
 import type { StaffUser } from '../../lib/staff';
 
@@ -37,23 +37,13 @@ export function LeadFilters({
       <label>
         Status
         <select name="status" defaultValue={params.get('status') ?? ''}>
-          <option value="">Any</option>
-          {LEAD_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {humanize(s)}
-            </option>
-          ))}
+          <HumanOptions values={LEAD_STATUSES} any />
         </select>
       </label>
       <label>
         Source
         <select name="source" defaultValue={params.get('source') ?? ''}>
-          <option value="">Any</option>
-          {LEAD_SOURCES.map((s) => (
-            <option key={s} value={s}>
-              {humanize(s)}
-            </option>
-          ))}
+          <HumanOptions values={LEAD_SOURCES} any />
         </select>
       </label>
       <label>
