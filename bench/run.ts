@@ -229,22 +229,30 @@ function crmRows(c: CrmResult | undefined): Row[] {
 function importRows(r: ImportBenchResult | undefined): Row[] {
   if (!r) return [];
   const rowsPerSec = r.rows / r.importSeconds;
+  const what = `CSV import with dedup, ${(r.rows / 1e6).toLocaleString('en')}M rows against ${(r.existing / 1e6).toLocaleString('en')}M people (parse + propose + commit)`;
+  const phases = Object.entries(r.phases)
+    .map(([k, v]) => `${k} ${fmt(v, 1)} s`)
+    .join(', ');
   return [
     {
-      what: `CSV import with dedup, ${(r.rows / 1e6).toLocaleString('en')}M rows against ${(r.existing / 1e6).toLocaleString('en')}M people (parse + propose + commit)`,
-      measured: `${fmt(r.importSeconds, 1)} s (${rps(rowsPerSec)})`,
+      what: `${what}: time`,
+      measured: `${fmt(r.importSeconds, 1)} s (${rps(rowsPerSec)}; ${phases})`,
       reference: `${fmt(r.copySeconds, 2)} s (COPY of the same file into a bare table, same server: ${r.server})`,
       ratio: pct(r.ratio),
-      target: '≥ 25% of COPY; < 90 s',
-      pass: r.ratio >= 0.25 && r.importSeconds < 90,
-      miss: `the import runs at ${pct(r.ratio)} of COPY's speed in ${fmt(r.importSeconds, 1)} s (${Object.entries(
-        r.phases,
-      )
-        .map(([k, v]) => `${k} ${fmt(v, 1)} s`)
-        .join(', ')}); inserting the same rows straight into the indexed people table alone takes ${fmt(
-        r.peopleInsertSeconds,
-        1,
-      )} s = ${pct(r.copySeconds / r.peopleInsertSeconds)} of COPY`,
+      target: '< 90 s',
+      pass: r.importSeconds < 90,
+      miss: `the import takes ${fmt(r.importSeconds, 1)} s (${phases})`,
+    },
+    {
+      what: `${what}: share of COPY's speed`,
+      measured: pct(r.ratio),
+      reference: `${fmt(r.peopleInsertSeconds, 1)} s (the same rows inserted straight into the indexed people table, no dedup: ${pct(r.copySeconds / r.peopleInsertSeconds)} of COPY)`,
+      ratio: pct(r.ratio),
+      target: '≥ 25% of COPY',
+      pass: r.ratio >= 0.25,
+      miss: `the import runs at ${pct(r.ratio)} of COPY's speed; inserting the same rows straight into the indexed people table alone runs at ${pct(
+        r.copySeconds / r.peopleInsertSeconds,
+      )} of COPY, so 25% is out of reach for this schema`,
     },
   ];
 }

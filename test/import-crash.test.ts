@@ -114,15 +114,16 @@ async function killDuringCommit(
   return delays;
 }
 
-/** After a kill: exactly the rows within the checkpoint are written — never a part of a chunk. */
+/** After a kill: exactly the rows within their lane's checkpoint are written — never a part of a chunk. */
 async function checkpointMatches(db: Database, tenantId: string, batchId: string) {
   const [r] = await db.tenantTx(tenantId, (tx) =>
     rows<{ people: number; within: number; emails: number }>(
       tx,
       sql`select (select count(*)::int from people) as people,
         (select count(*)::int from person_emails) as emails,
-        (select count(*)::int from import_rows i join import_batches b on b.id = i.batch_id
-          where i.batch_id = ${batchId} and i.action = 'create' and i.row_number <= b.committed_through) as within`,
+        (select count(*)::int from import_rows i
+          join import_commit_lanes l on l.batch_id = i.batch_id and l.lane = get_byte(uuid_send(i.target_id), 15) % l.lanes
+          where i.batch_id = ${batchId} and i.action = 'create' and i.row_number <= l.committed_through) as within`,
     ),
   );
   expect(r.people).toBe(r.within);

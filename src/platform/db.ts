@@ -94,6 +94,18 @@ export function issue<T>(statement: PromiseLike<T>): Promise<T> {
 }
 
 /**
+ * Reads that may run beside a long command on other connections of the pool, each in its own read-only
+ * transaction of the tenant (they see committed data, not the command's own writes). Absent on the
+ * embedded database: its one connection is held by the command, so reads there go through the command's
+ * own transaction.
+ */
+export type SideReads = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+export function sideReads(db: Database, tenantId: string): SideReads | undefined {
+  return db.kind === 'postgres' ? (fn) => db.readTx(tenantId, fn) : undefined;
+}
+
+/**
  * This transaction's COMMIT returns without waiting for its WAL flush. Only for work that is redone when
  * lost (a resumable chunk with its checkpoint): a database crash can lose it, never half of it.
  */

@@ -7,11 +7,14 @@ import { commitKindChunk, revertKind } from './import-commit-kinds.ts';
 
 /**
  * Commit and revert of an import batch: the imports module owns the batch and its rows, crm owns the
- * people. The commit runs in chunks, each one transaction that writes the people and moves the batch's
- * checkpoint together: a crash or a retry resumes after the last whole chunk, never applying a row twice.
+ * people. The commit runs in chunks, each one transaction that writes the people and moves a checkpoint
+ * together: a crash or a retry resumes after the last whole chunk, never applying a row twice. People
+ * commit in lanes (all rows of one person in one lane, in file order), each with its own checkpoint.
  */
 
 export const COMMIT_CHUNK_ROWS = Number(process.env.HELIO_IMPORT_COMMIT_CHUNK ?? 5000);
+/** Lanes of a people commit: two keep both cores of a small server busy (one writes while the other's data travels). */
+export const COMMIT_LANES = Math.max(1, Number(process.env.HELIO_IMPORT_COMMIT_LANES ?? 2));
 
 export interface Principal {
   tenantId: string;
@@ -26,17 +29,8 @@ const ctxOf = (p: Principal, tx: Ctx['tx']): Ctx => ({
   tx,
 });
 
-/** One chunk: people created and patched through crm, then the rows' outcome and the checkpoint. */
-async function commitChunk(ctx: Ctx, batchId: string, chunkRows: number) {
-  const batch = await imports.lockForCommit(ctx, batchId);
-  if (batch.status === 'committed') return { done: true as const, view: await imports.committedView(ctx, batch) };
-  if (batch.kind !== 'people') return commitKindChunk(ctx, batch, chunkRows);
-  const chunk = await imports.nextCommitChunk(ctx, batch, chunkRows);
-  if (!chunk) return { done: true as const, view: await imports.finishCommit(ctx, batch) };
-  // Should the database crash, the chunk and its checkpoint are lost together and the resumed commit redoes
-  // them; the last transaction (finishCommit) waits for its flush as usual.
-  await commitWithoutFlush(ctx.tx);
-
+/** People created and patched through crm for one chunk; returns what each row did (for its bookkeeping). */
+async function writePeople(ctx: Ctx, batchId: string, chunk: imports.CommitChunk) {
   const source = { batchId };
   const inserted = await crm.importPeople(
     ctx,
@@ -94,35 +88,85 @@ async function commitChunk(ctx: Ctx, batchId: string, chunkRows: number) {
       });
     });
   }
-  await imports.recordCommitChunk(ctx, batch, chunk.lastRow, applied);
-  return { done: false as const, lastRow: chunk.lastRow };
+  return applied;
+}
+
+/** One chunk of one lane of a people batch: its people written, then the rows' outcome and the lane's checkpoint. */
+async function commitLaneChunk(ctx: Ctx, batchId: string, lane: number, chunkRows: number) {
+  const { batch, lane: l } = await imports.lockCommitLane(ctx, batchId, lane);
+  if (batch.status === 'committed') return null;
+  const chunk = await imports.nextLaneChunk(ctx, batch, l, chunkRows);
+  if (!chunk) return null;
+  // Should the database crash, the chunk and its checkpoint are lost together and the resumed commit redoes
+  // them; the last transaction (finishLanes) waits for its flush as usual.
+  await commitWithoutFlush(ctx.tx);
+  await imports.recordLaneChunk(ctx, l, chunk.lastRow, await writePeople(ctx, batchId, chunk));
+  return chunk.lastRow;
+}
+
+/** One chunk of a batch of another kind (a single series of chunks with the batch's checkpoint). */
+async function commitChunk(ctx: Ctx, batchId: string, chunkRows: number) {
+  const batch = await imports.lockForCommit(ctx, batchId);
+  if (batch.status === 'committed') return { done: true as const, view: await imports.committedView(ctx, batch) };
+  return commitKindChunk(ctx, batch, chunkRows);
+}
+
+/** Runs fn again when a unique index refused a row that another commit of the same chunk wrote first. */
+async function retryingRace<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      // The loser's transaction rolled back whole; it retries after the winner.
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
 }
 
 /**
- * Commits an approved batch chunk by chunk (resuming after the checkpoint); a committed batch returns
- * its result unchanged.
+ * Commits an approved batch chunk by chunk (resuming after the checkpoints); a committed batch returns
+ * its result unchanged. A people batch commits in lanes side by side (COMMIT_LANES, each on its own
+ * connection on PostgreSQL), then completes in one last transaction.
  */
 export async function commitImport(
   db: Database,
   principal: Principal,
   batchId: string,
-  opts: { chunkRows?: number; progress?: imports.Progress; total?: number } = {},
+  opts: { chunkRows?: number; lanes?: number; progress?: imports.Progress; total?: number } = {},
 ) {
+  const chunkRows = opts.chunkRows ?? COMMIT_CHUNK_ROWS;
+  const inTx = <T>(fn: (ctx: Ctx) => Promise<T>) => db.tenantTx(principal.tenantId, (tx) => fn(ctxOf(principal, tx)));
   opts.progress?.('commit', 0, opts.total ?? null);
-  for (;;) {
-    let step: Awaited<ReturnType<typeof commitChunk>>;
-    try {
-      step = await db.tenantTx(principal.tenantId, (tx) =>
-        commitChunk(ctxOf(principal, tx), batchId, opts.chunkRows ?? COMMIT_CHUNK_ROWS),
-      );
-    } catch (err) {
-      // Two commits racing on one chunk: the loser's transaction rolled back whole; it retries after the winner.
-      if (isUniqueViolation(err)) continue;
-      throw err;
+  const start = await inTx((ctx) => imports.startCommit(ctx, batchId, opts.lanes ?? COMMIT_LANES));
+  if (start.batch.status === 'committed') return inTx((ctx) => imports.getBatch(ctx, batchId));
+  if (start.batch.kind !== 'people') {
+    for (;;) {
+      const step = await retryingRace(() => inTx((ctx) => commitChunk(ctx, batchId, chunkRows)));
+      if (step.done) return step.view;
+      opts.progress?.('commit', step.lastRow, opts.total ?? null);
     }
-    if (step.done) return step.view;
-    opts.progress?.('commit', step.lastRow, opts.total ?? null);
   }
+  // The lanes run until each is through; the first failure stops the others after their current chunk.
+  const through = start.lanes.map(() => 0);
+  let failed = false;
+  const settled = await Promise.allSettled(
+    start.lanes.map(async (lane, i) => {
+      try {
+        while (!failed) {
+          const lastRow = await retryingRace(() => inTx((ctx) => commitLaneChunk(ctx, batchId, lane, chunkRows)));
+          if (lastRow === null) return;
+          through[i] = lastRow;
+          opts.progress?.('commit', Math.min(...through), opts.total ?? null);
+        }
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }),
+  );
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return inTx((ctx) => imports.finishLanes(ctx, batchId));
 }
 
 /**

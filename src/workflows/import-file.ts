@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import * as identity from '../modules/identity/index.ts';
 import * as imports from '../modules/imports/index.ts';
 import { systemActor } from '../platform/context.ts';
-import type { Database } from '../platform/db.ts';
+import { type Database, sideReads } from '../platform/db.ts';
 import { notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { commitImport, type Principal } from './import-commit.ts';
@@ -44,7 +44,7 @@ export async function runImportFile(
       input.mappingTemplate ? { templateName: input.mappingTemplate } : { mapping: parsed.suggestedMapping },
     ),
   );
-  const proposed = await step((ctx) => imports.propose(ctx, mapped.id, progress));
+  const proposed = await step((ctx) => imports.propose(ctx, mapped.id, progress, sideReads(db, tenant.id)));
   if (!input.approve) return proposed;
   await step((ctx) => imports.approve(ctx, proposed.id));
   return commitImport(db, principal, proposed.id, { progress, total: proposed.rowCount });

@@ -37,7 +37,10 @@ export const batchView = z.object({
   rowCount: z.number().int(),
   report: report.nullable().describe('the dry run of propose: rows per proposed action'),
   commitResult: z.record(z.string(), z.unknown()).nullable(),
-  committedThrough: z.number().int().describe('commit checkpoint: the last row number written'),
+  committedThrough: z
+    .number()
+    .int()
+    .describe("commit checkpoint: every row up to this row number is written (people: the lowest lane's)"),
   failureReason: z.string().nullable(),
   createdByUserId: z.uuid().nullable(),
   version: z.number().int(),

@@ -270,6 +270,39 @@ describe('people import: the whole lifecycle', () => {
     expect(after.body.version).toBe(committed.body.version);
   });
 
+  it('finds repeats across chunks: in the chunks just before and far back, merged into the same person', async () => {
+    // Chunks of 5,000 rows: rows 2–5001, 5002–10001, 10002–15001, 15002–20001.
+    const lines = ['Name,Email,City'];
+    for (let i = 0; i < 20_000; i++) lines.push(`Chunk Person ${i},chunk.${i}@example.com,`);
+    const repeat = (row: number, city: string) => `Chunk Person ${row - 2},chunk.${row - 2}@example.com,${city}`;
+    lines[10_500 - 1] = repeat(3_000, 'Sligo'); // row 10500 (chunk 3) repeats row 3000 (chunk 1): two chunks back
+    lines[17_000 - 1] = repeat(100, 'Galway'); // row 17000 (chunk 4) repeats row 100 (chunk 1): read back
+    lines[6_000 - 1] = repeat(5_000, 'Cork'); // row 6000 (chunk 2) repeats row 5000 (chunk 1): the chunk before
+    const id = await approvedBatch(b, `${lines.join('\n')}\n`);
+    const batch = await call(t.app, 'GET', `/api/crm/imports/${id}`, { token: b.apiKey });
+    expect(batch.body.report).toEqual({ create: 19_997, update: 0, merge: 3, skip: 0, invalid: 0 });
+    const merges = (await allRows(b.apiKey, id, 'merge')).map((r) => ({
+      row: r.rowNumber,
+      of: r.evidence[0].duplicateOfRow,
+      diff: r.diff,
+      target: r.targetId,
+    }));
+    expect(merges.map((m) => [m.row, m.of, m.diff.city.to])).toEqual([
+      [6_000, 5_000, 'Cork'],
+      [10_500, 3_000, 'Sligo'],
+      [17_000, 100, 'Galway'],
+    ]);
+    const firsts = await t.db.tenantTx(b.tenantId, (tx) =>
+      rows<{ row_number: number; target_id: string; action: string }>(
+        tx,
+        sql`select row_number, target_id, action from import_rows
+            where batch_id = ${id} and row_number in (5000, 3000, 100) order by row_number desc`,
+      ),
+    );
+    expect(firsts.map((f) => f.action)).toEqual(['create', 'create', 'create']);
+    expect(merges.map((m) => m.target)).toEqual(firsts.map((f) => f.target_id));
+  });
+
   it('saves a mapping template and applies it by name to the next file', async () => {
     const first = await upload(t.app, a.apiKey, 'Kontakt,Elektropost\nTemplate One,tpl.one@example.com\n');
     expect(first.body.suggestedMapping).toEqual({});

@@ -7,6 +7,7 @@ import {
   type ImportStatus,
   importBatchEvents,
   importBatches,
+  importCommitLanes,
   importMappingTemplates,
   importRows,
   type RowAction,
@@ -27,14 +28,14 @@ export async function insertBatch(ctx: Ctx, row: BatchInsert): Promise<BatchRow>
   )[0];
 }
 
-export async function findBatch(ctx: Ctx, id: string, opts: { forUpdate?: boolean } = {}) {
+export async function findBatch(ctx: Ctx, id: string, opts: { forUpdate?: boolean; forShare?: boolean } = {}) {
   const tenantId = requireTenant(ctx);
   const q = ctx.tx
     .select()
     .from(importBatches)
     .where(and(eq(importBatches.tenantId, tenantId), eq(importBatches.id, id)))
     .limit(1);
-  return (opts.forUpdate ? await q.for('update') : await q)[0];
+  return (opts.forUpdate ? await q.for('update') : opts.forShare ? await q.for('share') : await q)[0];
 }
 
 export async function listBatches(ctx: Ctx, limit: number, beforeId?: string, status?: ImportStatus) {
@@ -258,6 +259,76 @@ export async function readCommitRange(ctx: Ctx, batchId: string, afterRow: numbe
     sql`select row_number, action, target_id, data, diff from import_rows
         where tenant_id = ${tenantId} and batch_id = ${batchId} and row_number > ${afterRow} and row_number <= ${toRow}
           and action in ('create', 'update', 'merge')
+        order by row_number`,
+  );
+}
+
+// ---------- commit lanes (people) ----------
+
+export type LaneRow = typeof importCommitLanes.$inferSelect;
+
+/** The lane of a row: from its target's id, so that all the rows of one person fall into one lane. */
+const laneOf = (lanes: number) => sql`(get_byte(uuid_send(target_id), 15) % ${Math.trunc(lanes)}::int)`;
+
+/** The batch's lanes, created with `lanes` lanes unless an earlier (resumed) commit created them already. */
+export async function ensureLanes(ctx: Ctx, batchId: string, lanes: number): Promise<LaneRow[]> {
+  const tenantId = requireTenant(ctx);
+  await ctx.tx.execute(
+    sql`insert into import_commit_lanes (tenant_id, batch_id, lane, lanes)
+        select ${tenantId}, ${batchId}, l, ${lanes}::int from generate_series(0, ${lanes}::int - 1) l
+        where not exists (select 1 from import_commit_lanes x where x.tenant_id = ${tenantId} and x.batch_id = ${batchId})
+        on conflict do nothing`,
+  );
+  return listLanes(ctx, batchId);
+}
+
+export async function listLanes(ctx: Ctx, batchId: string): Promise<LaneRow[]> {
+  const tenantId = requireTenant(ctx);
+  return ctx.tx
+    .select()
+    .from(importCommitLanes)
+    .where(and(eq(importCommitLanes.tenantId, tenantId), eq(importCommitLanes.batchId, batchId)))
+    .orderBy(asc(importCommitLanes.lane));
+}
+
+export async function lockLane(ctx: Ctx, batchId: string, lane: number): Promise<LaneRow | undefined> {
+  const tenantId = requireTenant(ctx);
+  return (
+    await ctx.tx
+      .select()
+      .from(importCommitLanes)
+      .where(
+        and(
+          eq(importCommitLanes.tenantId, tenantId),
+          eq(importCommitLanes.batchId, batchId),
+          eq(importCommitLanes.lane, lane),
+        ),
+      )
+      .for('update')
+  )[0];
+}
+
+export async function setLaneCheckpoint(ctx: Ctx, l: LaneRow, committedThrough: number) {
+  await ctx.tx
+    .update(importCommitLanes)
+    .set({ committedThrough })
+    .where(
+      and(
+        eq(importCommitLanes.tenantId, l.tenantId),
+        eq(importCommitLanes.batchId, l.batchId),
+        eq(importCommitLanes.lane, l.lane),
+      ),
+    );
+}
+
+/** The lane's rows to write in (afterRow, toRow], in file order (a bounded primary-key range, as below). */
+export async function readLaneRange(ctx: Ctx, l: LaneRow, afterRow: number, toRow: number) {
+  const tenantId = requireTenant(ctx);
+  return rows<CommitInputRow>(
+    ctx.tx,
+    sql`select row_number, action, target_id, data, diff from import_rows
+        where tenant_id = ${tenantId} and batch_id = ${l.batchId} and row_number > ${afterRow} and row_number <= ${toRow}
+          and action in ('create', 'update', 'merge') and ${laneOf(l.lanes)} = ${l.lane}::int
         order by row_number`,
   );
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { inTenant } from '../../platform/auth.ts';
+import { sideReads } from '../../platform/db.ts';
 import { AppError, badRequest } from '../../platform/errors.ts';
 import { problems, uuidParam } from '../../platform/http-schemas.ts';
 import { newId } from '../../platform/ids.ts';
@@ -209,7 +210,7 @@ export async function importRoutes(root: FastifyInstance) {
         summary: 'Dry run: validate, deduplicate and propose an action per row (→ proposed)',
         description:
           'Nothing is written to CRM records. Rows match existing people by email, by phone (E.164) and, ' +
-          'as a weaker signal, by name + postcode; a row repeating an earlier row of the file (same email ' +
+          'as a weaker signal looked for only when neither found a person, by name + postcode; a row repeating an earlier row of the file (same email ' +
           'or phone) is a `merge` into it, or a `skip` when it adds nothing. Other kinds: accounts match by ' +
           'domain, then name + postcode (weak); installers by email, then company name; region_postcodes by ' +
           'country + pattern (owned by the same region → `skip`, by another → `invalid`). For these a later ' +
@@ -219,7 +220,8 @@ export async function importRoutes(root: FastifyInstance) {
       },
       config: { auth: 'imports:write' },
     },
-    async (req) => inTenant(req, (ctx) => service.propose(ctx, req.params.id)),
+    async (req) =>
+      inTenant(req, (ctx) => service.propose(ctx, req.params.id, undefined, sideReads(req.server.db, ctx.tenantId))),
   );
 
   app.get(
@@ -259,7 +261,9 @@ export async function importRoutes(root: FastifyInstance) {
         summary: 'Write the approved batch (→ committed)',
         description:
           'Written in chunks, each in its own transaction together with the checkpoint: after a crash or a ' +
-          'failed request, committing again resumes after the last whole chunk. On a committed batch it ' +
+          'failed request, committing again resumes after the last whole chunk. People are written in ' +
+          'lanes side by side (every row of one person in one lane, in file order), each with its own ' +
+          "checkpoint; while they run, `committedThrough` is the lowest lane's. On a committed batch it " +
           'changes nothing and returns the same result.',
         params: uuidParam,
         response: { 200: batchView, ...problems(409) },

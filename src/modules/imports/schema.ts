@@ -102,6 +102,27 @@ export const importRows = pgTable(
   ],
 );
 
+/**
+ * The commit of a people batch runs in lanes, each its own series of chunk transactions on its own
+ * connection: a row belongs to the lane of its target (every row of one person in one lane, in file order),
+ * and each lane keeps its own checkpoint — the last row number of the windows it has written.
+ */
+export const importCommitLanes = pgTable(
+  'import_commit_lanes',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    batchId: uuid('batch_id').notNull(),
+    lane: integer('lane').notNull(),
+    /** How many lanes the batch's commit has: fixed when the commit starts, kept when it resumes. */
+    lanes: integer('lanes').notNull(),
+    committedThrough: integer('committed_through').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.batchId, t.lane] }),
+    foreignKey({ columns: [t.tenantId, t.batchId], foreignColumns: [importBatches.tenantId, importBatches.id] }),
+  ],
+);
+
 /** Every lifecycle transition of a batch (append-only): who moved it, when, and why. */
 export const importBatchEvents = pgTable(
   'import_batch_events',

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Ctx } from '../../platform/context.ts';
-import { issue } from '../../platform/db.ts';
+import { issue, type SideReads } from '../../platform/db.ts';
 import { badRequest, conflict, notFound, validationFailed } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, toPage } from '../../platform/pagination.ts';
@@ -42,7 +42,7 @@ const NEXT: Record<ImportStatus, ImportStatus[]> = {
 
 // ---------- views ----------
 
-export function toBatchView(b: repo.BatchRow, history: repo.EventRow[]) {
+export function toBatchView(b: repo.BatchRow, history: repo.EventRow[], committedThrough = b.committedThrough) {
   return {
     id: b.id,
     kind: b.kind,
@@ -58,7 +58,7 @@ export function toBatchView(b: repo.BatchRow, history: repo.EventRow[]) {
     rowCount: b.rowCount,
     report: b.report ?? null,
     commitResult: b.commitResult ?? null,
-    committedThrough: b.committedThrough,
+    committedThrough,
     failureReason: b.failureReason,
     createdByUserId: b.createdByUserId,
     version: b.version,
@@ -77,8 +77,11 @@ export function toBatchView(b: repo.BatchRow, history: repo.EventRow[]) {
 
 export type BatchView = ReturnType<typeof toBatchView>;
 
+/** While a people batch commits in lanes, its checkpoint is the lowest lane's: every row up to it is written. */
 async function viewOf(ctx: Ctx, b: repo.BatchRow) {
-  return toBatchView(b, await repo.listEvents(ctx, b.id));
+  const lanes = b.status === 'approved' && b.kind === 'people' ? await repo.listLanes(ctx, b.id) : [];
+  const through = lanes.length ? Math.min(...lanes.map((l) => l.committedThrough)) : b.committedThrough;
+  return toBatchView(b, await repo.listEvents(ctx, b.id), through);
 }
 
 async function loadBatch(ctx: Ctx, id: string, forUpdate = false) {
@@ -330,7 +333,12 @@ function keyHash(kind: string, value: string): number {
   return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
 }
 
-export async function propose(ctx: Ctx, id: string, progress?: Progress) {
+/**
+ * The dry run: every row validated, deduplicated inside the file and matched against people, its action
+ * saved. `side`: reads of people on other connections (PostgreSQL), so that matching the next chunks runs
+ * beside this chunk's classification and save instead of after them.
+ */
+export async function propose(ctx: Ctx, id: string, progress?: Progress, side?: SideReads) {
   const b = await loadBatch(ctx, id, true);
   if (b.status !== 'mapped' && b.status !== 'proposed') {
     throw conflict('import.invalid_transition', `An import batch cannot be proposed while ${b.status}.`, {
@@ -342,106 +350,140 @@ export async function propose(ctx: Ctx, id: string, progress?: Progress) {
   }
   const { defaultCountry } = await getTenantSettings(ctx);
   const index = columnIndexOf(b.columns, b.mapping ?? {});
+  const match = (keys: crm.ImportMatchKey[]) =>
+    issue(side ? side((tx) => crm.matchPeopleForImport({ ...ctx, tx }, keys)) : crm.matchPeopleForImport(ctx, keys));
   progress?.('propose', 0, b.rowCount);
   // The first row of the file with each email / phone (hashed keys; a hash hit is confirmed on the values).
   const firstByKey = new Map<number, number>();
-  let done = 0;
-  // Pipelined on the transaction's one connection (statements run in the order issued): the next chunk is
-  // read and this chunk's classification saved while JavaScript normalizes, so neither side waits idle.
-  const read = (after: number) => issue(repo.readRawRows(ctx, id, after, CHUNK_ROWS));
-  let nextChunk = read(0);
-  let saving: Promise<unknown> = Promise.resolve();
-  try {
-    for (let after = 0; ; ) {
-      const chunk = await nextChunk;
-      if (!chunk.length) break;
-      nextChunk = read(chunk[chunk.length - 1].rowNumber);
-      const normalized = chunk.map((r) => {
-        const n = normalizePeopleRow(r.raw, index, defaultCountry);
-        const valid = n.errors.length === 0;
-        const keys = valid
-          ? [n.keys.email && keyHash('e', n.keys.email), n.keys.phone && keyHash('p', n.keys.phone)].filter(
-              (k): k is number => typeof k === 'number',
-            )
-          : [];
-        const first = keys.map((k) => firstByKey.get(k)).find((f) => f !== undefined);
-        if (valid) for (const k of keys) if (!firstByKey.has(k)) firstByKey.set(k, r.rowNumber);
-        return { n: r.rowNumber, values: n.values, errors: n.errors, first };
-      });
-      const earlier = new Map(
-        (
-          await repo.findRowsByNumber(
-            ctx,
-            id,
-            normalized.filter((r) => r.first !== undefined && r.first <= after).map((r) => r.first!),
+
+  /** Normalizes a chunk in file order and sends its rows that repeat nothing earlier to be matched. */
+  const prepare = (chunk: { rowNumber: number; raw: string[] }[]) => {
+    const normalized = chunk.map((r) => {
+      const n = normalizePeopleRow(r.raw, index, defaultCountry);
+      const valid = n.errors.length === 0;
+      const keys = valid
+        ? [n.keys.email && keyHash('e', n.keys.email), n.keys.phone && keyHash('p', n.keys.phone)].filter(
+            (k): k is number => typeof k === 'number',
           )
-        ).map((r) => [Number(r.row_number), { values: r.data as unknown as PeopleValues, target: r.target_id }]),
-      );
-      const isDuplicateOf = (v: PeopleValues, f: PeopleValues) =>
-        (v.email != null && v.email === f.email) || (v.phone != null && v.phone === f.phone);
-      const decided = new Map<number, { values: PeopleValues; target: string | null }>();
-      const firsts = normalized.filter((r) => !r.errors.length && r.first === undefined);
-      const matches = await crm.matchPeopleForImport(
-        ctx,
-        firsts.map((r) => ({
+        : [];
+      const first = keys.map((k) => firstByKey.get(k)).find((f) => f !== undefined);
+      if (valid) for (const k of keys) if (!firstByKey.has(k)) firstByKey.set(k, r.rowNumber);
+      return { n: r.rowNumber, values: n.values, errors: n.errors, first };
+    });
+    const matches = match(
+      normalized
+        .filter((r) => !r.errors.length && r.first === undefined)
+        .map((r) => ({
           ref: r.n,
           email: r.values.email,
           phone: r.values.phone,
           name: r.values.fullName && r.values.postcode ? r.values.fullName.toLowerCase() : null,
           postcode: r.values.postcode,
         })),
+    );
+    return { normalized, matches, lastRow: chunk[chunk.length - 1].rowNumber };
+  };
+
+  type Decided = { values: PeopleValues; target: string | null };
+  // The decisions of the last two chunks, kept in memory: most repeats are near the row they repeat, and
+  // reading those back would wait for the chunk's save.
+  const recent: Map<number, Decided>[] = [];
+  const recentOf = (n: number) => recent.find((m) => m.has(n))?.get(n);
+
+  /** Classifies a prepared chunk; rows before `after` come from the recent chunks or are read back. */
+  const classify = async (p: ReturnType<typeof prepare>, after: number) => {
+    const { normalized } = p;
+    const far = normalized
+      .filter((r) => r.first !== undefined && r.first <= after && !recentOf(r.first))
+      .map((r) => r.first!);
+    const earlier = new Map<number, Decided>(
+      (await repo.findRowsByNumber(ctx, id, far)).map((r) => [
+        Number(r.row_number),
+        { values: r.data as unknown as PeopleValues, target: r.target_id },
+      ]),
+    );
+    const isDuplicateOf = (v: PeopleValues, f: PeopleValues) =>
+      (v.email != null && v.email === f.email) || (v.phone != null && v.phone === f.phone);
+    const decided = new Map<number, Decided>();
+    const byRow = new Map<number, crm.MatchedPerson[]>();
+    for (const m of await p.matches) byRow.set(m.ref, [...(byRow.get(m.ref) ?? []), m]);
+    const out = normalized.map((r): repo.ClassifiedRow => {
+      const data = r.values as unknown as Record<string, unknown>;
+      let c: Omit<repo.ClassifiedRow, 'data' | 'errors'>;
+      const first =
+        r.first !== undefined ? (decided.get(r.first) ?? recentOf(r.first) ?? earlier.get(r.first)) : undefined;
+      if (r.errors.length) {
+        c = { n: r.n, action: 'invalid', target: null, evidence: [], diff: null };
+      } else if (first && isDuplicateOf(r.values, first.values)) {
+        const diff = fillDiff(r.values, first.values);
+        const key = r.values.email != null && r.values.email === first.values.email ? 'email' : 'phone';
+        const evidence = [{ signal: 'in_file_duplicate', key, duplicateOfRow: r.first, strength: 'strong' }];
+        c = Object.keys(diff).length
+          ? { n: r.n, action: 'merge', target: first.target, evidence, diff }
+          : { n: r.n, action: 'skip', target: first.target, evidence, diff: null };
+      } else {
+        c = classifyAgainstPeople(r.n, r.values, byRow.get(r.n) ?? []);
+      }
+      if (!r.errors.length) decided.set(r.n, { values: r.values, target: c.target });
+      return { ...c, data, errors: r.errors.length ? r.errors : null };
+    });
+    recent.unshift(decided);
+    recent.length = Math.min(recent.length, 2);
+    // A hash collision that the values did not confirm: the row stands on its own (matched against people).
+    const unconfirmed = out.filter(
+      (c, i) => normalized[i].first !== undefined && !c.evidence.length && c.action !== 'invalid',
+    );
+    if (unconfirmed.length) {
+      const again = await match(
+        unconfirmed.map((c) => {
+          const v = c.data as unknown as PeopleValues;
+          return { ref: c.n, email: v.email, phone: v.phone, name: null, postcode: null };
+        }),
       );
-      const byRow = new Map<number, crm.MatchedPerson[]>();
-      for (const m of matches) byRow.set(m.ref, [...(byRow.get(m.ref) ?? []), m]);
-      const out = normalized.map((r): repo.ClassifiedRow => {
-        const data = r.values as unknown as Record<string, unknown>;
-        let c: Omit<repo.ClassifiedRow, 'data' | 'errors'>;
-        const first = r.first !== undefined ? (decided.get(r.first) ?? earlier.get(r.first)) : undefined;
-        if (r.errors.length) {
-          c = { n: r.n, action: 'invalid', target: null, evidence: [], diff: null };
-        } else if (first && isDuplicateOf(r.values, first.values)) {
-          const diff = fillDiff(r.values, first.values);
-          const key = r.values.email != null && r.values.email === first.values.email ? 'email' : 'phone';
-          const evidence = [{ signal: 'in_file_duplicate', key, duplicateOfRow: r.first, strength: 'strong' }];
-          c = Object.keys(diff).length
-            ? { n: r.n, action: 'merge', target: first.target, evidence, diff }
-            : { n: r.n, action: 'skip', target: first.target, evidence, diff: null };
-        } else {
-          c = classifyAgainstPeople(r.n, r.values, byRow.get(r.n) ?? []);
-        }
-        if (!r.errors.length) decided.set(r.n, { values: r.values, target: c.target });
-        return { ...c, data, errors: r.errors.length ? r.errors : null };
-      });
-      // A hash collision that the values did not confirm: the row stands on its own (matched against people).
-      const unconfirmed = out.filter(
-        (c, i) => normalized[i].first !== undefined && !c.evidence.length && c.action !== 'invalid',
-      );
-      if (unconfirmed.length) {
-        const again = await crm.matchPeopleForImport(
-          ctx,
-          unconfirmed.map((c) => {
-            const v = c.data as unknown as PeopleValues;
-            return { ref: c.n, email: v.email, phone: v.phone, name: null, postcode: null };
-          }),
-        );
-        for (const c of unconfirmed) {
-          const fresh = classifyAgainstPeople(
+      for (const c of unconfirmed) {
+        Object.assign(
+          c,
+          classifyAgainstPeople(
             c.n,
             c.data as unknown as PeopleValues,
             again.filter((m) => m.ref === c.n),
-          );
-          Object.assign(c, fresh);
-        }
+          ),
+        );
+        decided.set(c.n, { values: c.data as unknown as PeopleValues, target: c.target });
       }
+    }
+    return out;
+  };
+
+  // Three streams side by side: this transaction's connection saves a chunk and reads ahead (in the order
+  // issued), other connections match the two chunks ahead, and JavaScript classifies this chunk and then
+  // normalizes the one after next while the save runs.
+  const read = (after: number) => issue(repo.readRawRows(ctx, id, after, CHUNK_ROWS));
+  let saving: Promise<unknown> = Promise.resolve();
+  let done = 0;
+  try {
+    const ahead: ReturnType<typeof prepare>[] = [];
+    let reading: Promise<{ rowNumber: number; raw: string[] }[]> | null = read(0);
+    const readAhead = async () => {
+      const chunk = reading ? await reading : [];
+      reading = chunk.length ? read(chunk[chunk.length - 1].rowNumber) : null;
+      if (chunk.length) ahead.push(prepare(chunk));
+    };
+    await readAhead();
+    await readAhead();
+    for (let after = 0; ahead.length; ) {
+      const current = ahead.shift()!;
+      const out = await classify(current, after);
       await saving;
       saving = issue(repo.saveClassified(ctx, id, out));
-      after = chunk[chunk.length - 1].rowNumber;
-      done += chunk.length;
+      after = current.lastRow;
+      done += out.length;
       progress?.('propose', done, b.rowCount);
+      await readAhead();
     }
-  } catch (err) {
-    await saving;
-    throw err;
+  } finally {
+    // Statements still in flight settle before the transaction goes on (or rolls back).
+    await saving.catch(() => {});
   }
   await saving;
   const report = await repo.countByAction(ctx, id);
@@ -554,15 +596,8 @@ function patchOf(diff: Record<string, { from: unknown; to: unknown }>) {
   return patch;
 }
 
-/**
- * The next chunk after the checkpoint (the next `limit` row numbers), as people to create and patches
- * to apply; null when every row is past the checkpoint.
- */
-export async function nextCommitChunk(ctx: Ctx, b: repo.BatchRow, limit: number): Promise<CommitChunk | null> {
-  const last = await repo.lastRowNumber(ctx, b.id);
-  if (b.committedThrough >= last) return null;
-  const lastRow = Math.min(b.committedThrough + limit, last);
-  const found = await repo.readCommitRange(ctx, b.id, b.committedThrough, lastRow);
+/** Commit input rows as people to create and patches to apply. */
+function toCommitChunk(lastRow: number, found: repo.CommitInputRow[]): CommitChunk {
   const chunk: CommitChunk = { lastRow, creates: [], patches: [] };
   for (const r of found) {
     const v = r.data as unknown as PeopleValues;
@@ -588,7 +623,70 @@ export async function nextCommitChunk(ctx: Ctx, b: repo.BatchRow, limit: number)
   return chunk;
 }
 
-/** Records what a chunk wrote and moves the checkpoint, in the chunk's transaction. */
+/**
+ * Starts (or resumes) the commit of a people batch: its lanes, `lanes` of them unless an earlier attempt
+ * fixed their number. The batch is locked for the moment, so two commits starting together agree.
+ */
+export async function startCommit(ctx: Ctx, id: string, lanes: number) {
+  const b = await lockForCommit(ctx, id);
+  if (b.status === 'committed' || b.kind !== 'people') return { batch: b, lanes: [] as number[] };
+  return { batch: b, lanes: (await repo.ensureLanes(ctx, id, lanes)).map((l) => l.lane) };
+}
+
+/**
+ * Locks one lane for its next chunk. The batch is share-locked: the lanes run side by side, and nothing
+ * else (a revert, a failure) moves the batch meanwhile.
+ */
+export async function lockCommitLane(ctx: Ctx, id: string, lane: number) {
+  const b = await repo.findBatch(ctx, id, { forShare: true });
+  if (!b) throw batchNotFound();
+  if (b.status !== 'approved' && b.status !== 'committed') {
+    throw conflict('import.invalid_transition', `An import batch cannot be committed while ${b.status}.`, {
+      status: b.status,
+    });
+  }
+  const l = await repo.lockLane(ctx, id, lane);
+  if (!l) throw conflict('concurrency.retry', 'The import commit has not started; retry.');
+  return { batch: b, lane: l };
+}
+
+/** The lane's next window after its checkpoint (`limit` rows per lane on average); null when it is through. */
+export async function nextLaneChunk(
+  ctx: Ctx,
+  b: repo.BatchRow,
+  l: repo.LaneRow,
+  limit: number,
+): Promise<CommitChunk | null> {
+  const last = await repo.lastRowNumber(ctx, b.id);
+  if (l.committedThrough >= last) return null;
+  const lastRow = Math.min(l.committedThrough + limit * l.lanes, last);
+  return toCommitChunk(lastRow, await repo.readLaneRange(ctx, l, l.committedThrough, lastRow));
+}
+
+/** Records what a lane's chunk wrote and moves the lane's checkpoint, in the chunk's transaction. */
+export async function recordLaneChunk(
+  ctx: Ctx,
+  l: repo.LaneRow,
+  lastRow: number,
+  applied: { n: number; applied_version: number | null; prior: Record<string, unknown> | null; note: string | null }[],
+) {
+  await repo.saveApplied(ctx, l.batchId, applied);
+  await repo.setLaneCheckpoint(ctx, l, lastRow);
+}
+
+/** Completes a people batch once every lane is through (the batch's checkpoint becomes its last row). */
+export async function finishLanes(ctx: Ctx, id: string) {
+  const b = await lockForCommit(ctx, id);
+  if (b.status === 'committed') return viewOf(ctx, b);
+  const last = await repo.lastRowNumber(ctx, id);
+  const lanes = await repo.listLanes(ctx, id);
+  if (!lanes.length || lanes.some((l) => l.committedThrough < last)) {
+    throw conflict('concurrency.retry', 'The import commit is still running; retry.');
+  }
+  return finishCommit(ctx, b, last);
+}
+
+/** Records what a chunk wrote and moves the checkpoint, in the chunk's transaction (kinds besides people). */
 export async function recordCommitChunk(
   ctx: Ctx,
   b: repo.BatchRow,
@@ -601,8 +699,8 @@ export async function recordCommitChunk(
   return updated;
 }
 
-export async function finishCommit(ctx: Ctx, b: repo.BatchRow) {
-  const counts = await repo.commitCounts(ctx, b.id, b.committedThrough);
+export async function finishCommit(ctx: Ctx, b: repo.BatchRow, checkpoint = b.committedThrough) {
+  const counts = await repo.commitCounts(ctx, b.id, checkpoint);
   const commitResult = {
     created: counts.created,
     updated: counts.updated,
@@ -611,7 +709,7 @@ export async function finishCommit(ctx: Ctx, b: repo.BatchRow) {
     invalid: b.report?.invalid ?? 0,
     notApplied: counts.not_applied,
   };
-  const updated = await transition(ctx, b, 'committed', { commitResult });
+  const updated = await transition(ctx, b, 'committed', { commitResult, committedThrough: checkpoint });
   await appendEvent(ctx, {
     type: 'import.committed',
     entityType: 'import_batch',

@@ -35899,7 +35899,7 @@ export interface paths {
                                 } | null;
                                 /**
                                  * Format: int64
-                                 * @description commit checkpoint: the last row number written
+                                 * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                                  */
                                 committedThrough: number;
                                 failureReason: string | null;
@@ -36185,7 +36185,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -37038,7 +37038,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -37347,7 +37347,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -37603,7 +37603,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run: validate, deduplicate and propose an action per row (→ proposed)
-         * @description Nothing is written to CRM records. Rows match existing people by email, by phone (E.164) and, as a weaker signal, by name + postcode; a row repeating an earlier row of the file (same email or phone) is a `merge` into it, or a `skip` when it adds nothing. Other kinds: accounts match by domain, then name + postcode (weak); installers by email, then company name; region_postcodes by country + pattern (owned by the same region → `skip`, by another → `invalid`). For these a later row repeating an earlier one of the file is a `skip`, never a merge.
+         * @description Nothing is written to CRM records. Rows match existing people by email, by phone (E.164) and, as a weaker signal looked for only when neither found a person, by name + postcode; a row repeating an earlier row of the file (same email or phone) is a `merge` into it, or a `skip` when it adds nothing. Other kinds: accounts match by domain, then name + postcode (weak); installers by email, then company name; region_postcodes by country + pattern (owned by the same region → `skip`, by another → `invalid`). For these a later row repeating an earlier one of the file is a `skip`, never a merge.
          */
         post: {
             parameters: {
@@ -37666,7 +37666,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -38245,7 +38245,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -38500,7 +38500,7 @@ export interface paths {
         put?: never;
         /**
          * Write the approved batch (→ committed)
-         * @description Written in chunks, each in its own transaction together with the checkpoint: after a crash or a failed request, committing again resumes after the last whole chunk. On a committed batch it changes nothing and returns the same result.
+         * @description Written in chunks, each in its own transaction together with the checkpoint: after a crash or a failed request, committing again resumes after the last whole chunk. People are written in lanes side by side (every row of one person in one lane, in file order), each with its own checkpoint; while they run, `committedThrough` is the lowest lane's. On a committed batch it changes nothing and returns the same result.
          */
         post: {
             parameters: {
@@ -38563,7 +38563,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -38881,7 +38881,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;
@@ -39202,7 +39202,7 @@ export interface paths {
                             } | null;
                             /**
                              * Format: int64
-                             * @description commit checkpoint: the last row number written
+                             * @description commit checkpoint: every row up to this row number is written (people: the lowest lane's)
                              */
                             committedThrough: number;
                             failureReason: string | null;

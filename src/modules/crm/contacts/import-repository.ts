@@ -33,6 +33,11 @@ export interface MatchedPersonRow {
 
 const PERSON_COLUMNS = sql`p.id, p.full_name, p.first_name, p.last_name, p.email, p.phone, p.postcode, p.address, p.persona_labels, p.version`;
 
+/**
+ * Existing people for each key: by email, by phone (any of the person's phones), and — only for keys that
+ * neither found — by the weaker name + postcode (a strong match decides the row; probing the weak signal
+ * for it as well would cost a third of the statement and only repeat the person already found).
+ */
 export async function matchPeople(ctx: Ctx, keys: MatchKey[]): Promise<MatchedPersonRow[]> {
   const tenantId = requireTenant(ctx);
   if (!keys.length) return [];
@@ -41,21 +46,25 @@ export async function matchPeople(ctx: Ctx, keys: MatchKey[]): Promise<MatchedPe
     sql`with k as materialized (
           select * from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb)
             as k(ref int, email text, phone text, name text, postcode text)
+        ),
+        strong as materialized (
+          select k.ref, 'email' as signal, ${PERSON_COLUMNS}
+            from k join people p on p.tenant_id = ${tenantId} and p.email = k.email and p.erased_at is null
+            where k.email is not null
+          union all
+          select k.ref, 'phone' as signal, ${PERSON_COLUMNS}
+            from k
+            join person_phones pp on pp.tenant_id = ${tenantId} and pp.phone = k.phone
+            join people p on p.tenant_id = ${tenantId} and p.id = pp.person_id and p.erased_at is null
+            where k.phone is not null
         )
-        select k.ref, 'email' as signal, ${PERSON_COLUMNS}
-          from k join people p on p.tenant_id = ${tenantId} and p.email = k.email and p.erased_at is null
-          where k.email is not null
-        union all
-        select k.ref, 'phone' as signal, ${PERSON_COLUMNS}
-          from k
-          join person_phones pp on pp.tenant_id = ${tenantId} and pp.phone = k.phone
-          join people p on p.tenant_id = ${tenantId} and p.id = pp.person_id and p.erased_at is null
-          where k.phone is not null
+        select * from strong
         union all
         select k.ref, 'name_postcode' as signal, ${PERSON_COLUMNS}
           from k join people p on p.tenant_id = ${tenantId} and p.postcode = k.postcode
             and lower(p.full_name) = k.name and p.erased_at is null
-          where k.name is not null and k.postcode is not null`,
+          where k.name is not null and k.postcode is not null
+            and not exists (select 1 from strong s where s.ref = k.ref)`,
   );
 }
 
