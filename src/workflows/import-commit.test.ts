@@ -142,6 +142,29 @@ describe('people commit in lanes', () => {
     expect(strip(after)).toEqual(strip(before));
   });
 
+  it('a commit begun before lanes existed resumes after its checkpoint: its lanes start there', async () => {
+    const c = await createTenant(t);
+    const id = await approvedBatch(c);
+    // As a single-checkpoint commit would have left it after rows 2–7 (six creates).
+    await t.db.tenantTx(c.tenantId, (tx) =>
+      tx.execute(sql`update import_batches set committed_through = 7 where id = ${id}`),
+    );
+    const done = await commitImport(t.db, principalOf(c), id, { chunkRows: 2, lanes: 2 });
+    expect(done.commitResult).toMatchObject({ created: 24, updated: 2, merged: 1, notApplied: 2 });
+    const written = await people(c);
+    // Rows 2–7 (Ada, fillers 0–4) were taken as written: only their later repeats could apply, and a merge
+    // into a person that does not exist applies to nobody.
+    expect(written.map((p) => p.email)).not.toContain('filler.4@example.com');
+    expect(written.map((p) => p.email)).toContain('filler.5@example.com');
+    const lanes = await t.db.tenantTx(c.tenantId, (tx) =>
+      rows<{ committed_through: number }>(
+        tx,
+        sql`select committed_through from import_commit_lanes where batch_id = ${id}`,
+      ),
+    );
+    expect(lanes).toEqual([{ committed_through: 30 }, { committed_through: 30 }]);
+  });
+
   it("another tenant's batch is not found, and its lanes stay untouched", async () => {
     const c = await createTenant(t);
     const id = await approvedBatch(c);

@@ -59,12 +59,7 @@ async function writePeople(ctx: Ctx, batchId: string, chunk: imports.CommitChunk
   );
   const patchedById = new Map(patched.map((r) => [r.id, r]));
 
-  const applied: {
-    n: number;
-    applied_version: number | null;
-    prior: Record<string, unknown> | null;
-    note: string | null;
-  }[] = [];
+  const applied: imports.AppliedRow[] = [];
   // A created row needs no bookkeeping (within the checkpoint means written); only a refused one is noted.
   for (const c of chunk.creates) {
     if (!createdVersion.has(c.person.id)) {
@@ -147,15 +142,16 @@ export async function commitImport(
     }
   }
   // The lanes run until each is through; the first failure stops the others after their current chunk.
-  const through = start.lanes.map(() => 0);
+  // Progress is the lowest checkpoint of the lanes still running.
+  const through = start.lanes.map((l) => l.committedThrough);
   let failed = false;
   const settled = await Promise.allSettled(
-    start.lanes.map(async (lane, i) => {
+    start.lanes.map(async ({ lane }, i) => {
       try {
         while (!failed) {
           const lastRow = await retryingRace(() => inTx((ctx) => commitLaneChunk(ctx, batchId, lane, chunkRows)));
+          through[i] = lastRow ?? Number.POSITIVE_INFINITY;
           if (lastRow === null) return;
-          through[i] = lastRow;
           opts.progress?.('commit', Math.min(...through), opts.total ?? null);
         }
       } catch (err) {

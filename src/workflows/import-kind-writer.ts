@@ -4,12 +4,7 @@ import { conflict } from '../platform/errors.ts';
 
 /** What each import kind besides people provides to the commit and revert (import-commit-kinds.ts). */
 
-export interface Applied {
-  n: number;
-  applied_version: number | null;
-  prior: Record<string, unknown> | null;
-  note: string | null;
-}
+export type Applied = imports.AppliedRow;
 
 export type RevertCounts = { removed: number; restored: number } & Record<string, number>;
 

@@ -1,7 +1,7 @@
 /** imports: import batches, their staged rows and mapping templates (lifecycle in DESIGN §2). */
 
 export { kindRevertRows, nextKindCommitRows, type WrittenRow } from './kinds/index.ts';
-export type { CommitInputRow } from './repository.ts';
+export type { AppliedRow, CommitInputRow } from './repository.ts';
 export { scrubRowsOfPerson as eraseFromImportRows } from './repository.ts';
 export type { ImportKind, ImportReport, ImportStatus, RowAction } from './schema.ts';
 export {

@@ -270,13 +270,18 @@ export type LaneRow = typeof importCommitLanes.$inferSelect;
 /** The lane of a row: from its target's id, so that all the rows of one person fall into one lane. */
 const laneOf = (lanes: number) => sql`(get_byte(uuid_send(target_id), 15) % ${Math.trunc(lanes)}::int)`;
 
-/** The batch's lanes, created with `lanes` lanes unless an earlier (resumed) commit created them already. */
+/**
+ * The batch's lanes, created with `lanes` lanes unless an earlier (resumed) commit created them already.
+ * They start at the batch's own checkpoint: a commit begun before lanes existed wrote every row up to it.
+ */
 export async function ensureLanes(ctx: Ctx, batchId: string, lanes: number): Promise<LaneRow[]> {
   const tenantId = requireTenant(ctx);
   await ctx.tx.execute(
-    sql`insert into import_commit_lanes (tenant_id, batch_id, lane, lanes)
-        select ${tenantId}, ${batchId}, l, ${lanes}::int from generate_series(0, ${lanes}::int - 1) l
-        where not exists (select 1 from import_commit_lanes x where x.tenant_id = ${tenantId} and x.batch_id = ${batchId})
+    sql`insert into import_commit_lanes (tenant_id, batch_id, lane, lanes, committed_through)
+        select b.tenant_id, b.id, l, ${lanes}::int, b.committed_through
+        from import_batches b cross join generate_series(0, ${lanes}::int - 1) l
+        where b.tenant_id = ${tenantId} and b.id = ${batchId}
+          and not exists (select 1 from import_commit_lanes x where x.tenant_id = ${tenantId} and x.batch_id = ${batchId})
         on conflict do nothing`,
   );
   return listLanes(ctx, batchId);
@@ -342,11 +347,15 @@ export async function lastRowNumber(ctx: Ctx, batchId: string) {
   return Number(r?.n ?? 0);
 }
 
-export async function saveApplied(
-  ctx: Ctx,
-  batchId: string,
-  chunk: { n: number; applied_version: number | null; prior: Record<string, unknown> | null; note: string | null }[],
-) {
+/** What the commit did with a row: the person's version after it, the values before it, or why it did nothing. */
+export interface AppliedRow {
+  n: number;
+  applied_version: number | null;
+  prior: Record<string, unknown> | null;
+  note: string | null;
+}
+
+export async function saveApplied(ctx: Ctx, batchId: string, chunk: AppliedRow[]) {
   const tenantId = requireTenant(ctx);
   if (!chunk.length) return;
   const { lo, hi } = rangeOf(chunk);

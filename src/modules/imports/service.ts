@@ -560,7 +560,10 @@ export async function listRows(ctx: Ctx, id: string, q: { limit: number; cursor?
 
 /** Locks the batch for one commit chunk; a committed batch is returned as is. */
 export async function lockForCommit(ctx: Ctx, id: string) {
-  const b = await loadBatch(ctx, id, true);
+  return committable(await loadBatch(ctx, id, true));
+}
+
+function committable(b: repo.BatchRow) {
   if (b.status !== 'approved' && b.status !== 'committed') {
     throw conflict('import.invalid_transition', `An import batch cannot be committed while ${b.status}.`, {
       status: b.status,
@@ -629,8 +632,8 @@ function toCommitChunk(lastRow: number, found: repo.CommitInputRow[]): CommitChu
  */
 export async function startCommit(ctx: Ctx, id: string, lanes: number) {
   const b = await lockForCommit(ctx, id);
-  if (b.status === 'committed' || b.kind !== 'people') return { batch: b, lanes: [] as number[] };
-  return { batch: b, lanes: (await repo.ensureLanes(ctx, id, lanes)).map((l) => l.lane) };
+  if (b.status === 'committed' || b.kind !== 'people') return { batch: b, lanes: [] as repo.LaneRow[] };
+  return { batch: b, lanes: await repo.ensureLanes(ctx, id, lanes) };
 }
 
 /**
@@ -638,13 +641,9 @@ export async function startCommit(ctx: Ctx, id: string, lanes: number) {
  * else (a revert, a failure) moves the batch meanwhile.
  */
 export async function lockCommitLane(ctx: Ctx, id: string, lane: number) {
-  const b = await repo.findBatch(ctx, id, { forShare: true });
-  if (!b) throw batchNotFound();
-  if (b.status !== 'approved' && b.status !== 'committed') {
-    throw conflict('import.invalid_transition', `An import batch cannot be committed while ${b.status}.`, {
-      status: b.status,
-    });
-  }
+  const found = await repo.findBatch(ctx, id, { forShare: true });
+  if (!found) throw batchNotFound();
+  const b = committable(found);
   const l = await repo.lockLane(ctx, id, lane);
   if (!l) throw conflict('concurrency.retry', 'The import commit has not started; retry.');
   return { batch: b, lane: l };
@@ -664,12 +663,7 @@ export async function nextLaneChunk(
 }
 
 /** Records what a lane's chunk wrote and moves the lane's checkpoint, in the chunk's transaction. */
-export async function recordLaneChunk(
-  ctx: Ctx,
-  l: repo.LaneRow,
-  lastRow: number,
-  applied: { n: number; applied_version: number | null; prior: Record<string, unknown> | null; note: string | null }[],
-) {
+export async function recordLaneChunk(ctx: Ctx, l: repo.LaneRow, lastRow: number, applied: repo.AppliedRow[]) {
   await repo.saveApplied(ctx, l.batchId, applied);
   await repo.setLaneCheckpoint(ctx, l, lastRow);
 }
@@ -687,12 +681,7 @@ export async function finishLanes(ctx: Ctx, id: string) {
 }
 
 /** Records what a chunk wrote and moves the checkpoint, in the chunk's transaction (kinds besides people). */
-export async function recordCommitChunk(
-  ctx: Ctx,
-  b: repo.BatchRow,
-  lastRow: number,
-  applied: { n: number; applied_version: number | null; prior: Record<string, unknown> | null; note: string | null }[],
-) {
+export async function recordCommitChunk(ctx: Ctx, b: repo.BatchRow, lastRow: number, applied: repo.AppliedRow[]) {
   await repo.saveApplied(ctx, b.id, applied);
   const updated = await repo.updateBatch(ctx, b.id, b.version, { committedThrough: lastRow });
   if (!updated) throw conflict('concurrency.retry', 'The import batch changed meanwhile; retry.');
