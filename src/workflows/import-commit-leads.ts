@@ -51,7 +51,8 @@ async function routed(ctx: Ctx, leadId: string) {
 /**
  * Leads: created like a staff-entered lead (person matched or created, first status event, raw submission
  * with channel `import`, contact_lead task) — never routed — and open leads patched through the leads
- * module. Revert never deletes: created leads are closed as `disqualified`, updated ones restored.
+ * module. Revert never deletes: created leads are closed as `disqualified` (their open tasks cancelled),
+ * updated ones restored.
  */
 export const leadsImport: KindWriter = {
   noun: 'leads',
@@ -136,12 +137,17 @@ export const leadsImport: KindWriter = {
     if (changed.length) throw revertConflict('leads', changed);
     const created = rows.filter((r) => r.action === 'create');
     for (const r of created) await leads.disqualifyLead(ctx, r.target_id, REVERT_REASON);
+    const tasksCancelled = await crm.cancelOpenTasksOfLeads(
+      ctx,
+      created.map((r) => r.target_id),
+      REVERT_REASON,
+    );
     const restores = rows
       .filter((r) => r.action !== 'create' && r.prior)
       .map((r) => ({ id: r.target_id, prior: r.prior! }));
     await leads.restoreImportedLeads(ctx, { restores, batchId: source.batchId });
     // People created for the leads stay: the disqualified leads still reference them.
     const peopleKept = created.filter((r) => r.prior?.personCreated === true).length;
-    return { removed: 0, restored: restores.length, disqualified: created.length, peopleKept };
+    return { removed: 0, restored: restores.length, disqualified: created.length, tasksCancelled, peopleKept };
   },
 };

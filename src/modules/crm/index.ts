@@ -6,6 +6,7 @@ export * from './contacts/public.ts';
 export * from './deals/public.ts';
 export type { PostalAddress } from './schema.ts';
 export {
+  cancelOpenTasksOfLeads,
   countRecords,
   createContactLeadTask,
   createCustomerAccount,

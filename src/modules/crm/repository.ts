@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { type Ctx, requireTenant, type StatementCtx } from '../../platform/context.ts';
 import {
   accountMembers,
@@ -101,6 +101,17 @@ export async function reassignOpenTasksOfLead(ctx: Ctx, leadId: string, userId: 
     .update(tasks)
     .set({ assigneeUserId: userId, version: sql`${tasks.version} + 1` })
     .where(and(eq(tasks.tenantId, tenantId), eq(tasks.leadId, leadId), eq(tasks.status, 'open')));
+}
+
+/** Cancels the open tasks of the leads; returns the tasks cancelled. */
+export async function cancelOpenTasksOfLeads(ctx: Ctx, leadIds: string[]) {
+  const tenantId = requireTenant(ctx);
+  if (!leadIds.length) return [];
+  return ctx.tx
+    .update(tasks)
+    .set({ status: 'cancelled', version: sql`${tasks.version} + 1` })
+    .where(and(eq(tasks.tenantId, tenantId), inArray(tasks.leadId, leadIds), eq(tasks.status, 'open')))
+    .returning({ id: tasks.id, leadId: tasks.leadId, type: tasks.type });
 }
 
 export async function insertAccount(ctx: Ctx, row: Omit<typeof accounts.$inferInsert, 'tenantId'>) {

@@ -69,6 +69,24 @@ export function createContactLeadTask(
 
 export const reassignOpenTasksOfLead = repo.reassignOpenTasksOfLead;
 
+/**
+ * Closed leads need no more work: their open tasks (the contact_lead task above all) are cancelled, each
+ * audited and announced with the reason. Returns how many were cancelled.
+ */
+export async function cancelOpenTasksOfLeads(ctx: Ctx, leadIds: string[], reason: string) {
+  const cancelled = await repo.cancelOpenTasksOfLeads(ctx, leadIds);
+  for (const t of cancelled) {
+    await recordAudit(ctx, { action: 'task.cancelled', entityType: 'task', entityId: t.id, changedFields: ['status'] });
+    await appendEvent(ctx, {
+      type: 'task.cancelled',
+      entityType: 'task',
+      entityId: t.id,
+      data: { type: t.type, leadId: t.leadId, reason },
+    });
+  }
+  return cancelled.length;
+}
+
 export async function getPerson(ctx: Ctx, id: string) {
   return repo.findPersonById(ctx, id);
 }

@@ -208,10 +208,22 @@ describe('leads import', () => {
     expect(again.body.version).toBe(done.body.version);
     expect((await get('/api/leads?q=aoife')).body.data).toHaveLength(1);
 
+    const tasksOf = async (leadId: string) =>
+      (await get(`/api/crm/tasks?leadId=${leadId}`)).body.data.map((x: any) => [x.type, x.status]);
+    expect(await tasksOf(aoife.targetId)).toEqual([['contact_lead', 'open']]);
+
     const reverted = await call(t.app, 'POST', `/api/crm/imports/${id}/revert`, { token: a.apiKey });
     expect(reverted.status).toBe(200);
     expect(reverted.body.status).toBe('reverted');
-    expect(reverted.body.commitResult.reverted).toEqual({ removed: 0, restored: 2, disqualified: 3, peopleKept: 2 });
+    expect(reverted.body.commitResult.reverted).toEqual({
+      removed: 0,
+      restored: 2,
+      disqualified: 3,
+      tasksCancelled: 3,
+      peopleKept: 2,
+    });
+    // A closed lead needs no more work: its contact_lead task is cancelled.
+    expect(await tasksOf(aoife.targetId)).toEqual([['contact_lead', 'cancelled']]);
     // Nothing deleted: the created leads are closed through the lifecycle; their people stay.
     const closed = await get(`/api/leads/${aoife.targetId}`);
     expect(closed.body).toMatchObject({ status: 'disqualified', version: 2 });
