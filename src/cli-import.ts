@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RuntimeConfig } from './config.ts';
-import type { ImportKind, Progress } from './modules/imports/index.ts';
-import { SUPPORTED_KINDS } from './modules/imports/kinds/fields.ts';
+import { type ImportKind, type Progress, SUPPORTED_KINDS } from './modules/imports/index.ts';
 import { openDatabase } from './platform/db.ts';
 import { runImportFile } from './workflows/import-file.ts';
 import { ensurePlatformTenant } from './workflows/tenant-provisioning.ts';

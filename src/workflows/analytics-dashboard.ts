@@ -1,5 +1,4 @@
-import type { Dashboard } from '../modules/analytics/contracts.ts';
-import { MAX_REGIONS } from '../modules/analytics/contracts.ts';
+import { type Dashboard, MAX_REGIONS } from '../modules/analytics/index.ts';
 import * as identity from '../modules/identity/index.ts';
 import * as leads from '../modules/leads/index.ts';
 import * as regions from '../modules/regions/index.ts';

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { contact } from '../modules/crm/contacts/contracts.ts';
 import * as crm from '../modules/crm/index.ts';
-import { interaction } from '../modules/interactions/contracts.ts';
 import * as interactions from '../modules/interactions/index.ts';
-import { leadSource, leadStatus } from '../modules/leads/contracts.ts';
 import * as leads from '../modules/leads/index.ts';
 import * as routing from '../modules/routing/index.ts';
 import type { Ctx } from '../platform/context.ts';
@@ -15,7 +12,7 @@ export const CLIENT_360_LIMIT = 20;
 const stageRef = { pipelineId: z.uuid(), stage: z.string(), stageName: z.string().nullable() };
 
 export const client360Schema = z.object({
-  person: contact,
+  person: crm.contact,
   accounts: z.array(
     z.object({
       id: z.uuid(),
@@ -43,8 +40,8 @@ export const client360Schema = z.object({
       z.object({
         id: z.uuid(),
         reference: z.string(),
-        status: leadStatus,
-        source: leadSource,
+        status: leads.leadStatus,
+        source: leads.leadSource,
         service: z.string().nullable(),
         selectedPath: z.string(),
         assignedUserId: z.uuid().nullable(),
@@ -110,7 +107,7 @@ export const client360Schema = z.object({
       }),
     )
     .describe('open tasks, soonest due first'),
-  interactions: z.array(interaction).describe('the latest, newest first'),
+  interactions: z.array(interactions.interaction).describe('the latest, newest first'),
   scores: z.array(
     z.object({ scoreType: z.string(), value: z.number(), computedAt: isoDateTime, evidenceRefs: z.array(z.string()) }),
   ),

@@ -1,6 +1,4 @@
-import { createOpportunity, createProject } from '../modules/crm/deals/service.ts';
 import * as crm from '../modules/crm/index.ts';
-import { createTask } from '../modules/crm/tasks/service.ts';
 import * as interactions from '../modules/interactions/index.ts';
 import type { Ctx } from '../platform/context.ts';
 
@@ -48,7 +46,7 @@ export async function seedCrm(ctx: Ctx, agents: string[]) {
     await crm.createRelationship(ctx, { fromPersonId: adults[0].id, toPersonId: adults[1].id, kind: 'spouse' });
     people.push(...adults.map((a) => a.id));
     for (const stage of DELIVERY_STAGES.filter((_, i) => i % HOUSEHOLDS.length === h)) {
-      const p = await createProject(ctx, {
+      const p = await crm.createProject(ctx, {
         name: `${house.last} rooftop solar`,
         type: 'solar_installation',
         accountId: account.id,
@@ -101,7 +99,7 @@ export async function seedCrm(ctx: Ctx, agents: string[]) {
     },
   ];
   for (const site of sites) {
-    const p = await createProject(ctx, {
+    const p = await crm.createProject(ctx, {
       name: site.name,
       type: 'solar_installation',
       accountId: company.id,
@@ -118,7 +116,7 @@ export async function seedCrm(ctx: Ctx, agents: string[]) {
   // Opportunities at every sales stage, with tasks and a timeline for each person.
   for (const [i, stage] of SALES_STAGES.entries()) {
     const personId = people[i % people.length];
-    const o = await createOpportunity(ctx, {
+    const o = await crm.createOpportunity(ctx, {
       name: `Battery upgrade ${i + 1}`,
       personId,
       stage,
@@ -127,7 +125,7 @@ export async function seedCrm(ctx: Ctx, agents: string[]) {
       nextAction: stage === 'proposal' ? 'Send revised quote' : undefined,
       ownerUserId: agents[i % agents.length],
     });
-    await createTask(ctx, {
+    await crm.createTask(ctx, {
       title: `Follow up on ${o.name}`,
       type: 'follow_up',
       dueAt: iso(i % 2 ? 2 : -1),

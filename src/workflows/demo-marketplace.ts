@@ -1,7 +1,6 @@
 import * as followUps from '../modules/follow-ups/index.ts';
-import * as followUpService from '../modules/follow-ups/service.ts';
-import * as installerService from '../modules/installers/service.ts';
-import * as regionService from '../modules/regions/service.ts';
+import * as installers from '../modules/installers/index.ts';
+import * as regions from '../modules/regions/index.ts';
 import type { AssignmentAction } from '../modules/routing/index.ts';
 import type { Ctx } from '../platform/context.ts';
 import { actOnAssignment } from './assignment-lifecycle.ts';
@@ -141,19 +140,19 @@ const STATUS_PATH: Record<Status, Status[]> = {
 export async function seedMarketplace(ctx: Ctx) {
   const regionIds = new Map<string, string>();
   for (const r of REGIONS) {
-    const region = await regionService.createRegion(ctx, {
+    const region = await regions.createRegion(ctx, {
       code: r.code,
       name: r.name,
       country: 'IE',
       active: r.active ?? true,
     });
-    await regionService.replacePostcodes(ctx, region.id, { country: 'IE', patterns: r.patterns });
+    await regions.replacePostcodes(ctx, region.id, { country: 'IE', patterns: r.patterns });
     regionIds.set(r.code, region.id);
   }
   const installerIds: string[] = [];
   for (const [i, def] of INSTALLERS.entries()) {
     const slug = def.name.toLowerCase().replace(/[^a-z]+/g, '');
-    const created = await installerService.createInstaller(ctx, {
+    const created = await installers.createInstaller(ctx, {
       name: def.name,
       legalName: `${def.name.replace(/ \(.*\)$/, '')}`,
       companyNumber: String(600000 + i * 1371),
@@ -165,27 +164,27 @@ export async function seedMarketplace(ctx: Ctx) {
       capacity: { daily: def.daily ?? 10, weekly: (def.daily ?? 10) * 5, monthly: (def.daily ?? 10) * 18 },
     });
     for (const status of STATUS_PATH[def.status]) {
-      const current = await installerService.getInstallerRow(ctx, created.id);
-      await installerService.patchInstaller(ctx, created.id, current.version, { status });
+      const current = await installers.getInstallerRow(ctx, created.id);
+      await installers.patchInstaller(ctx, created.id, current.version, { status });
     }
-    await installerService.replaceCoverage(
+    await installers.replaceCoverage(
       ctx,
       created.id,
       def.regions.map((c) => regionIds.get(c)!),
     );
-    await installerService.addContact(ctx, created.id, {
+    await installers.addContact(ctx, created.id, {
       name: `Ops desk, ${def.name}`,
       email: `ops@${slug}.example`,
       role: 'operations',
       isPrimary: true,
       receivesLeadNotifications: true,
     });
-    await installerService.addNote(ctx, created.id, {
+    await installers.addNote(ctx, created.id, {
       kind: 'quality',
       body: `Quality review: score ${def.quality}/100.`,
     });
     if (def.status === 'suspended') {
-      await installerService.addNote(ctx, created.id, {
+      await installers.addNote(ctx, created.id, {
         kind: 'internal',
         body: 'Suspended after two unresolved customer complaints.',
       });
@@ -230,7 +229,7 @@ export async function walkAssignments(ctx: Ctx, leadIds: string[]) {
       // The homeowner answered the survey: one happy, one with an escalated issue.
       const [fu] = await followUps.followUpsForLead(ctx, leadId);
       if (fu) {
-        await followUpService.recordOutcome(
+        await followUps.recordOutcome(
           ctx,
           fu.id,
           undefined,

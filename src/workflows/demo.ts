@@ -1,7 +1,5 @@
-import { CAPABILITIES } from '../modules/identity/index.ts';
-import { createUser } from '../modules/identity/service.ts';
+import { CAPABILITIES, createUser } from '../modules/identity/index.ts';
 import * as leads from '../modules/leads/index.ts';
-import { createQuestionSet, transitionLead } from '../modules/leads/service.ts';
 import type { Ctx } from '../platform/context.ts';
 import { systemActor } from '../platform/context.ts';
 import type { Database } from '../platform/db.ts';
@@ -126,7 +124,7 @@ export async function seedDemo(db: Database, opts: { slug: string }) {
       roles: ['analyst'],
       password: adminPassword,
     });
-    await createQuestionSet(ctx, {
+    await leads.createQuestionSet(ctx, {
       version: '2026-10',
       activate: true,
       questions: [
@@ -209,7 +207,7 @@ export async function seedDemo(db: Database, opts: { slug: string }) {
         const agent = agents[n % agents.length];
         await leads.assignLead(ctx, result.leadId, agent);
         for (const to of PATH_TO[status]) {
-          await transitionLead(ctx, result.leadId, to, to === 'lost' ? 'chose another provider' : undefined);
+          await leads.transitionLead(ctx, result.leadId, to, to === 'lost' ? 'chose another provider' : undefined);
         }
         if (status === 'matched') await routeLead(ctx, result.leadId, {});
         if (status === 'converted') await convertLead(ctx, result.leadId);

@@ -1,10 +1,5 @@
 import * as crm from '../modules/crm/index.ts';
-import {
-  accountPatchOf,
-  billingAddressOf,
-  DEFAULT_ACCOUNT_TYPE,
-  metadataOf,
-} from '../modules/imports/kinds/accounts.ts';
+import { accountPatchOf, billingAddressOf, DEFAULT_ACCOUNT_TYPE, metadataOf } from '../modules/imports/index.ts';
 import { type KindWriter, notCreated, revertConflict, updateOutcomes } from './import-kind-writer.ts';
 
 /** Accounts: created and patched through crm's bulk account commands. */

@@ -4,7 +4,7 @@ import {
   type InstallerValues,
   installerAddressOf,
   installerPatchOf,
-} from '../modules/imports/kinds/installers.ts';
+} from '../modules/imports/index.ts';
 import * as installers from '../modules/installers/index.ts';
 import { type KindWriter, notCreated, revertConflict, updateOutcomes } from './import-kind-writer.ts';
 

@@ -1,6 +1,6 @@
 import * as crm from '../modules/crm/index.ts';
 import * as identity from '../modules/identity/index.ts';
-import { DEFAULT_SELECTED_PATH, type LeadValues, leadAddressOf, leadPatchOf } from '../modules/imports/kinds/leads.ts';
+import { DEFAULT_SELECTED_PATH, type LeadValues, leadAddressOf, leadPatchOf } from '../modules/imports/index.ts';
 import * as leads from '../modules/leads/index.ts';
 import * as routing from '../modules/routing/index.ts';
 import type { Ctx } from '../platform/context.ts';

@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { followUp } from '../modules/follow-ups/contracts.ts';
 import * as followUps from '../modules/follow-ups/index.ts';
-import { leadDetail } from '../modules/leads/contracts.ts';
 import * as leads from '../modules/leads/index.ts';
-import { assignmentWithEvents } from '../modules/routing/contracts.ts';
 import * as routing from '../modules/routing/index.ts';
 import type { Ctx } from '../platform/context.ts';
 
-export const leadDossierSchema = leadDetail.extend({
-  assignments: z.array(assignmentWithEvents),
-  followUps: z.array(followUp),
+export const leadDossierSchema = leads.leadDetail.extend({
+  assignments: z.array(routing.assignmentWithEvents),
+  followUps: z.array(followUps.followUp),
 });
 
 /** Lead detail for staff (seed 000 scenario 2): the lead, its assignments and follow-ups, each from its owner. */

@@ -20,4 +20,4 @@ export {
   reassignOpenTasksOfLead,
 } from './service.ts';
 export type { TaskView } from './tasks/contracts.ts';
-export { dueRemindersOf } from './tasks/service.ts';
+export { createTask, dueRemindersOf } from './tasks/service.ts';

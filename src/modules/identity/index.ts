@@ -6,6 +6,7 @@ export {
   auditCte,
   authenticate,
   createTenant,
+  createUser,
   DEFAULT_TENANT_SETTINGS,
   findPlatformTenant,
   findTenantBySlug,

@@ -10,4 +10,14 @@ export {
   revertImportedInstallers,
 } from './import.ts';
 export { INSTALLER_STATUSES, type InstallerStatus } from './schema.ts';
-export { installersByIds, installersCoveringRegion, type RoutingInstaller } from './service.ts';
+export {
+  addContact,
+  addNote,
+  createInstaller,
+  getInstallerRow,
+  installersByIds,
+  installersCoveringRegion,
+  patchInstaller,
+  type RoutingInstaller,
+  replaceCoverage,
+} from './service.ts';

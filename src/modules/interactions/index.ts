@@ -1,5 +1,5 @@
 /** interactions: the timeline of a person (calls, messages, visits …) and their scores with time series. */
-export type { InteractionView } from './contracts.ts';
+export { type InteractionView, interaction } from './contracts.ts';
 export { INTERACTION_CHANNELS } from './schema.ts';
 export {
   currentScores,

@@ -9,7 +9,16 @@ export {
   timeToFirstContact,
   visibleLeadIdsIfScoped,
 } from './analytics.ts';
-export type { IntakeInput, LeadDetail, LeadPatch, StaffLeadInput } from './contracts.ts';
+export {
+  type IntakeInput,
+  intakeBody,
+  type LeadDetail,
+  type LeadPatch,
+  leadDetail,
+  leadSource,
+  leadStatus,
+  type StaffLeadInput,
+} from './contracts.ts';
 export {
   existingLeadIds,
   lockImportedLeads,
@@ -18,6 +27,13 @@ export {
   patchLeadsFromImport,
   restoreImportedLeads,
 } from './import.ts';
+export {
+  describeProduct,
+  isService,
+  recommend,
+  SERVICES,
+  type ServiceCode,
+} from './recommendation.ts';
 export { LEAD_SOURCES, LEAD_STATUSES, type LeadStatus, OPEN_STATUSES, SELECTED_PATHS } from './schema.ts';
 export {
   alreadyConverted,
@@ -28,6 +44,7 @@ export {
   countOpenLeadsByAssignee,
   countRecords,
   createLead,
+  createQuestionSet,
   disqualifyLead,
   duplicateLead,
   eraseLead,
@@ -52,5 +69,6 @@ export {
   returnToQualified,
   type SubmissionMeta,
   toDetail,
+  transitionLead,
   validateAssessment,
 } from './service.ts';

@@ -9,4 +9,10 @@ export {
 } from './import.ts';
 export { normalizePattern, normalizePostcode } from './postcodes.ts';
 export { resolveRegions } from './resolve-many.ts';
-export { existingRegionIds, resolveRegion, type ServiceableRegion } from './service.ts';
+export {
+  createRegion,
+  existingRegionIds,
+  replacePostcodes,
+  resolveRegion,
+  type ServiceableRegion,
+} from './service.ts';

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTenant, createTestApp, type TestApp, type TestTenant } from '../../../test/helpers.ts';
 import { CONSENT } from './form.ts';
 import { escapeHtml, html, trusted } from './html.ts';
-import { recommend } from './recommend.ts';
 
 /** The intake form's pages without a browser: routing, escaping, errors, intake, limits and headers. */
 
@@ -58,17 +57,6 @@ describe('html escaping', () => {
       '<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul><hr>',
     );
     expect(html`${0}${'&amp;'}`.value).toBe('0&amp;amp;');
-  });
-});
-
-describe('recommendation', () => {
-  it('sizes from the monthly bill and is labelled as an estimate', () => {
-    const r = recommend('solar_pv', { monthlyBill: 180 }, 'IE');
-    expect(r.products?.[0]).toMatchObject({ kind: 'solar_pv' });
-    expect(r.products?.[0].sizeKw).toBeGreaterThan(2);
-    expect(r.estimatedCost?.currency).toBe('EUR');
-    expect(r.summary).toMatch(/first estimate/);
-    expect(recommend('heat_pump', {}, 'GB').estimatedAnnualSavings?.currency).toBe('GBP');
   });
 });
 

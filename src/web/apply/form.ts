@@ -1,6 +1,5 @@
-import type { IntakeInput } from '../../modules/leads/index.ts';
+import { type IntakeInput, isService, recommend, type ServiceCode } from '../../modules/leads/index.ts';
 import type { FieldError } from '../../platform/errors.ts';
-import { isService, recommend, type ServiceCode } from './recommend.ts';
 
 /**
  * The intake form as a homeowner fills it in: the values exactly as typed (to show them again), the

@@ -1,4 +1,4 @@
-import type { IntakeInput } from '../../modules/leads/index.ts';
+import { describeProduct, type IntakeInput, SERVICES } from '../../modules/leads/index.ts';
 import {
   answerField,
   CONSENT,
@@ -9,7 +9,6 @@ import {
   type QuestionSet,
 } from './form.ts';
 import { flag, type Html, html } from './html.ts';
-import { describeProduct, SERVICES } from './recommend.ts';
 
 /** Server-rendered pages of the public intake form: the form, the confirmation and the error pages. */
 

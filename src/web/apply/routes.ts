@@ -4,8 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as identity from '../../modules/identity/index.ts';
-import { intakeBody } from '../../modules/leads/contracts.ts';
-import type { QuestionSetCatalog } from '../../modules/leads/index.ts';
+import { intakeBody, isService, type QuestionSetCatalog, recommend } from '../../modules/leads/index.ts';
 import { inTenant } from '../../platform/auth.ts';
 import { publicActor } from '../../platform/context.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -23,7 +22,6 @@ import {
   toSubmission,
   typedAnswers,
 } from './form.ts';
-import { isService, recommend } from './recommend.ts';
 import {
   type Mode,
   type PageTenant,

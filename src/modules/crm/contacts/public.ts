@@ -1,7 +1,7 @@
 /** What other modules and workflows use of contacts (people): access checks and reads. */
 export type { ContactView } from './contracts.ts';
 // Governed changes (workflow proposals) apply field patches and merges through these.
-export { type ContactPatchInput, contactPatchBody } from './contracts.ts';
+export { type ContactPatchInput, contact, contactPatchBody } from './contracts.ts';
 // Bulk imports of people (the imports workflow writes through these, chunk by chunk).
 export {
   type ImportedPerson,

@@ -1,4 +1,4 @@
-import type { IntakeInput } from '../../modules/leads/index.ts';
+import type { IntakeInput } from './contracts.ts';
 
 /**
  * The first estimate the form shows a homeowner before they send it, and stores with the lead as its
