@@ -335,6 +335,46 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
     await expect.poll(() => page.locator('.lead-meta').textContent()).toMatch(/erased/);
   });
 
+  it("lead detail: the homeowner's answer to a follow-up recorded, the follow-up closed, a task marked done", async () => {
+    // A follow-up the demo created with a confirmed install (its survey answered, not yet closed).
+    const due = (await viaApi('GET', '/api/follow-ups?limit=50')).data.find((f: any) => f.status !== 'closed');
+    await page.goto(`/leads/${due.leadId}`);
+    const followUps = page.getByRole('region', { name: 'Follow-ups' });
+    const item = followUps
+      .locator('li')
+      .filter({ has: page.getByText("Record the homeowner's answer") })
+      .first();
+    await item.getByText("Record the homeowner's answer").click();
+    await item.getByLabel(/^Satisfaction/).selectOption('4');
+    await item.getByLabel('Would recommend (0–10)').selectOption('9');
+    await item.getByLabel('Notes').fill('Called back: very happy with the install');
+    await checkScreen(page, 'lead-follow-up');
+    await item.getByRole('button', { name: 'Record the answer' }).click();
+    await followUps.getByText('Called back: very happy with the install').first().waitFor();
+    const answered = (await viaApi('GET', `/api/follow-ups/${due.id}`)) as any;
+    expect(answered).toMatchObject({ satisfactionScore: 4, nps: 9, notes: 'Called back: very happy with the install' });
+    expect(answered.status).not.toBe('closed');
+    // The answer form stays open across the reload (its details element is kept); open it if it closed.
+    const details = item.locator('details');
+    if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+    await details.getByRole('button', { name: 'Close the follow-up' }).click();
+    await expect.poll(async () => (await viaApi('GET', `/api/follow-ups/${due.id}`)).status).toBe('closed');
+
+    // An open task of a lead, marked done from the lead's page.
+    const open = (await viaApi('GET', '/api/crm/tasks?status=open&limit=100')).data.find((x: any) => x.leadId);
+    await page.goto(`/leads/${open.leadId}`);
+    const tasks = page.getByRole('region', { name: 'Tasks' });
+    await tasks
+      .getByRole('button', { name: `Mark done: ${open.title}` })
+      .first()
+      .click();
+    await expect.poll(async () => (await viaApi('GET', `/api/crm/tasks/${open.id}`)).status).toBe('done');
+    await tasks
+      .getByText(/ · done · /)
+      .first()
+      .waitFor();
+  });
+
   it('approvals: a proposal with its field-level diff, approved and executed', async () => {
     const people = await viaApi('GET', '/api/crm/contacts?limit=1');
     const person = people.data[0];

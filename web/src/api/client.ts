@@ -11,6 +11,13 @@ export type Body<P extends keyof paths, M extends keyof paths[P], S extends numb
   ? T
   : never;
 
+/** The JSON request body of an operation. */
+export type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer T } };
+}
+  ? T
+  : never;
+
 /** RFC 9457 problem details as the API sends them. */
 export interface Problem {
   title?: string;

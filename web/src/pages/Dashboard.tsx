@@ -1,9 +1,10 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { Page } from '../components/Page';
 import { Section } from '../components/Section';
 import { StatusBadge } from '../components/StatusBadge';
+import { TaskDone } from '../components/TaskDone';
 import { formatDateTime, humanize } from '../lib/format';
 import { useLoad } from '../lib/useLoad';
 import { useSession } from '../session/session';
@@ -17,12 +18,14 @@ const count = (page: { data: unknown[]; nextCursor: string | null }) =>
 /** The start screen: the user's open tasks, what waits for a decision, the newest leads, and the analytics panels. */
 export function Dashboard() {
   const { can } = useSession();
+  // Marking a task done reloads the list (a done task leaves it).
+  const [round, setRound] = useState(0);
   const tasks = useLoad(
     () =>
       can('crm:read')
         ? unwrap(api.GET('/api/crm/tasks', { params: { query: { mine: 'true', limit: SHOWN } } }))
         : none(),
-    [],
+    [round],
   );
   const inbox = useLoad(
     () => (can('crm:read') ? unwrap(api.GET('/api/crm/inbox', { params: { query: { limit: SHOWN } } })) : none()),
@@ -53,6 +56,7 @@ export function Dashboard() {
                   {t.leadId ? <Link to={`/leads/${t.leadId}`}>{t.title}</Link> : t.title} · due{' '}
                   {formatDateTime(t.dueAt)}
                   {t.overdue ? <strong className="overdue"> · overdue</strong> : null}
+                  <TaskDone task={t} onDone={() => setRound((r) => r + 1)} />
                 </li>
               ))}
             </Listing>

@@ -6,12 +6,14 @@ import { Page } from '../components/Page';
 import { ProblemMessage } from '../components/ProblemMessage';
 import { Section } from '../components/Section';
 import { StatusBadge } from '../components/StatusBadge';
+import { TaskDone } from '../components/TaskDone';
 import { formatDateTime, humanize } from '../lib/format';
 import { useInstallerNames } from '../lib/installers';
 import type { Lead } from '../lib/leads';
 import { nameOf, useStaff } from '../lib/staff';
 import { useLoad } from '../lib/useLoad';
 import { useSession } from '../session/session';
+import { FollowUpAnswer } from './leads/FollowUpAnswer';
 import { LeadActions } from './leads/LeadActions';
 import { LeadProfile } from './leads/LeadProfile';
 import { RoutingPanel } from './leads/RoutingPanel';
@@ -153,7 +155,15 @@ function LeadView({ lead: l, round, onChanged: changed }: { lead: Lead; round: n
                     {humanize(f.kind)} with {installer(f.installerId)} · <StatusBadge status={f.status} /> · due{' '}
                     {formatDateTime(f.dueAt)}
                     {f.satisfactionScore ? ` · satisfaction ${f.satisfactionScore}/5` : ''}
-                    {f.hasIssue ? ' · issue reported' : ''}
+                    {f.nps !== null ? ` · would recommend ${f.nps}/10` : ''}
+                    {f.hasIssue ? ` · issue reported${f.issue?.category ? `: ${f.issue.category}` : ''}` : ''}
+                    {f.notes ? ` · ${f.notes}` : ''}
+                    {f.status !== 'closed' && can('followups:write') ? (
+                      <details>
+                        <summary>Record the homeowner's answer</summary>
+                        <FollowUpAnswer followUp={f} onChanged={changed} />
+                      </details>
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -166,6 +176,7 @@ function LeadView({ lead: l, round, onChanged: changed }: { lead: Lead; round: n
                   <li key={t.id}>
                     {t.title} · {humanize(t.status)} · due {formatDateTime(t.dueAt)}
                     {t.overdue ? ' · overdue' : ''} · {nameOf(staff, t.assigneeUserId)}
+                    <TaskDone task={t} onDone={changed} />
                   </li>
                 ))}
               </ul>
