@@ -584,6 +584,44 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
       .waitFor();
     await checkScreen(page, 'admin-users');
 
+    // A user added with a role; they can sign in with the password given.
+    await page.getByLabel('Name', { exact: true }).fill('Niamh Byrne');
+    await page.getByLabel('Email').fill('niamh.byrne@sunrise.example');
+    await page.getByLabel(/^Password/).fill('correct horse battery staple');
+    await page.getByRole('group', { name: 'Roles' }).getByLabel('Agent', { exact: true }).check();
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText('Niamh Byrne was added.').waitFor();
+    await page.locator('table.users tbody tr', { hasText: 'niamh.byrne@sunrise.example' }).waitFor();
+    const signIn = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        tenant: login.tenant,
+        email: 'niamh.byrne@sunrise.example',
+        password: 'correct horse battery staple',
+      }),
+    });
+    expect(signIn.status).toBe(200);
+
+    // A custom role started from the analyst's, then given one more capability.
+    const editor = page.getByRole('region', { name: 'Custom roles' });
+    await editor.getByLabel('Start from').selectOption('analyst');
+    await editor.getByLabel(/^Key/).fill('importer');
+    await editor.getByLabel('Role name').fill('Importer');
+    await editor.getByLabel('imports:write').check();
+    await editor.getByRole('button', { name: 'Save role' }).click();
+    await editor.getByText('Role Importer saved.').waitFor();
+    await page.locator('table.grid thead th', { hasText: 'Importer' }).waitFor();
+    expect(await editor.getByLabel('Role to change').inputValue()).toBe('importer');
+    await editor.getByLabel('imports:approve').check();
+    await editor.getByRole('button', { name: 'Save role' }).click();
+    await expect
+      .poll(
+        async () => (await viaApi('GET', '/api/admin/roles')).data.find((r: any) => r.key === 'importer')?.capabilities,
+      )
+      .toEqual(expect.arrayContaining(['crm:read', 'imports:write', 'imports:approve']));
+    await checkScreen(page, 'admin-roles');
+
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('Key name').fill('Zapier sync');
     await page.getByLabel('Role').selectOption('agent');

@@ -8,8 +8,10 @@ import { humanize } from '../../lib/format';
 import { useAction } from '../../lib/useAction';
 import { useLoad } from '../../lib/useLoad';
 import { useMe } from '../../session/session';
+import { AddUser } from './AddUser';
+import { RoleEditor } from './RoleEditor';
 
-/** Staff users (enable / disable) and the roles as a capability grid. */
+/** Staff users (added, enabled, disabled) and the roles as a capability grid, custom roles created and changed. */
 export function UsersAndRoles() {
   const me = useMe();
   const users = useLoad(() => unwrap(api.GET('/api/admin/users', { params: { query: { limit: 200 } } })), []);
@@ -76,6 +78,15 @@ export function UsersAndRoles() {
         {action.notice}
       </p>
       <ProblemMessage error={action.error} />
+      {roles.data ? (
+        <AddUser
+          roles={roles.data.data}
+          onAdded={() => {
+            clearCache();
+            users.reload();
+          }}
+        />
+      ) : null}
       <Section id="roles" title="Roles and capabilities" loaded={roles} isEmpty={(d) => d.data.length === 0}>
         {(d) => {
           const capabilities = [...new Set(d.data.flatMap((r) => r.capabilities))].sort();
@@ -119,6 +130,13 @@ export function UsersAndRoles() {
           );
         }}
       </Section>
+      {roles.data ? (
+        <RoleEditor
+          roles={roles.data.data}
+          capabilities={[...new Set(roles.data.data.flatMap((r) => r.capabilities))].sort()}
+          onSaved={() => roles.reload()}
+        />
+      ) : null}
     </>
   );
 }
