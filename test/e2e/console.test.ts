@@ -622,6 +622,24 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
       .toEqual(expect.arrayContaining(['crm:read', 'imports:write', 'imports:approve']));
     await checkScreen(page, 'admin-roles');
 
+    // The approval policy: bulk updates over 250 records need approval; low-risk imports approve themselves.
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Approval policy' }).click();
+    await page.getByText(/default policy|^Version \d+/).waitFor();
+    await page.getByLabel('Bulk updates over this many records need approval').fill('250');
+    await page.getByLabel('Approve automatically up to this risk').selectOption('low');
+    await page
+      .getByRole('group', { name: /^Trusted sources/ })
+      .getByLabel('import')
+      .check();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText(/^Policy saved \(version \d+\)\.$/).waitFor();
+    expect(await viaApi('GET', '/api/admin/workflow-policy')).toMatchObject({
+      bulkUpdateThreshold: 250,
+      autoApproveMaxRisk: 'low',
+      trustedSources: expect.arrayContaining(['import']),
+    });
+    await checkScreen(page, 'admin-policy');
+
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByLabel('Key name').fill('Zapier sync');
     await page.getByLabel('Role').selectOption('agent');
