@@ -411,7 +411,36 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
       .getByRole('button', { name: 'Execute' })
       .click();
     await page.getByText(/Executed: the change is applied/).waitFor();
-    expect((await viaApi('GET', `/api/crm/contacts/${person.id}`)).email).toBe('new.address@example.com');
+    const changed = await viaApi('GET', `/api/crm/contacts/${person.id}`);
+    expect(changed.email).toBe('new.address@example.com');
+
+    // An agent's run, recorded with what it produced: listed under the proposals, and its proposals one click away.
+    const run = await viaApi('POST', '/api/workflow/agent-runs', apiKey, {
+      agentName: 'name-checker',
+      model: 'helio-test-model',
+      inputRef: `crm/contacts/${person.id}`,
+      output: { checked: 1, proposed: 1 },
+      status: 'succeeded',
+      startedAt: new Date(Date.now() - 4_200).toISOString(),
+      finishedAt: new Date().toISOString(),
+    });
+    await viaApi('POST', '/api/workflow/proposals', apiKey, {
+      source: 'agent',
+      agentRunId: run.id,
+      targetDomain: 'crm',
+      targetEntityRef: person.id,
+      operation: 'update',
+      patch: { fullName: `${changed.fullName} (checked)` },
+      baseVersion: changed.version,
+      reason: 'Name as on the signed contract',
+    });
+    await page.reload();
+    const runs = page.getByRole('region', { name: 'Agent runs' });
+    await runs.getByRole('cell', { name: 'name-checker', exact: true }).waitFor();
+    await runs.getByRole('link', { name: /^Proposals of name-checker/ }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('agentRunId')).toBe(run.id);
+    await page.locator('article.proposal').filter({ hasText: 'Name as on the signed contract' }).waitFor();
+    await checkScreen(page, 'approvals-agent-run');
   });
 
   it('contacts: search, then the client 360', async () => {
