@@ -540,6 +540,55 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
     expect(await stageOf()).toBe(start);
   });
 
+  it('campaigns: a team with weights, then new leads handed to it from the inbox and shared by weight', async () => {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Campaigns' }).click();
+    await heading(page, 'Campaigns').waitFor();
+    const form = page.getByRole('region', { name: 'New campaign' });
+    await form.getByLabel('Campaign name').fill('Spring solar');
+    await form.getByLabel('Strategy').selectOption('round_robin');
+    await form.getByLabel('Sinéad Kelly', { exact: true }).check();
+    await form.getByLabel('Conor Ryan', { exact: true }).check();
+    await form.getByLabel('Weight of Sinéad Kelly').fill('2');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    await form.getByText('Campaign Spring solar created.').waitFor();
+    const card = page.getByRole('region', { name: /^Spring solar/ });
+    await card.getByRole('rowheader', { name: 'Sinéad Kelly' }).waitFor();
+
+    // Three new leads handed to the campaign from the inbox.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Leads' }).click();
+    await heading(page, 'Lead inbox').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Status').selectOption('new');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = page.locator('table.leads tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(3);
+    for (const n of [0, 1, 2]) await rows.nth(n).getByRole('checkbox').check();
+    await page.getByLabel('Or through a campaign').selectOption({ label: 'Spring solar (round robin)' });
+    await page.getByRole('button', { name: 'Hand 3 selected to the campaign' }).click();
+    await page.getByText(/^Spring solar assigned 3 leads: /).waitFor();
+    const spring = (await viaApi('GET', '/api/crm/campaigns?limit=100')).data.find(
+      (c: any) => c.name === 'Spring solar',
+    );
+    const counts = spring.members.map((m: any) => [m.weight, m.assignedCount]).sort();
+    expect(counts).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Campaigns' }).click();
+    // The leads assigned, as the campaign's card counts them.
+    await expect
+      .poll(() =>
+        card
+          .getByRole('row', { name: /Sinéad Kelly/ })
+          .locator('td')
+          .last()
+          .textContent(),
+      )
+      .toBe('2');
+    await checkScreen(page, 'campaigns');
+  });
+
   it('imports: a CSV uploaded, mapped, dry-run, approved and committed', async () => {
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Imports' }).click();
     await heading(page, 'Imports').waitFor();

@@ -4,6 +4,7 @@ import { Shell } from './components/Shell';
 import { Accounts } from './pages/Accounts';
 import { Admin } from './pages/Admin';
 import { Approvals } from './pages/Approvals';
+import { Campaigns } from './pages/Campaigns';
 import { Client360 } from './pages/Client360';
 import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
@@ -43,6 +44,7 @@ export function App() {
         <Route path="installers/:id" element={<InstallerDetail />} />
         <Route path="regions" element={<Regions />} />
         <Route path="pipelines" element={<Pipelines />} />
+        <Route path="campaigns" element={<Campaigns />} />
         <Route path="imports" element={<Imports />} />
         <Route path="admin/*" element={<Admin />} />
         <Route path="portal" element={<Portal />} />

@@ -9,6 +9,7 @@ const SECTIONS = [
   { to: '/contacts', label: 'Contacts', capability: 'crm:read' },
   { to: '/accounts', label: 'Accounts', capability: 'crm:read' },
   { to: '/pipelines', label: 'Pipelines', capability: 'crm:read' },
+  { to: '/campaigns', label: 'Campaigns', capability: 'crm:read' },
   { to: '/imports', label: 'Imports', capability: 'imports:write' },
   { to: '/installers', label: 'Installers', capability: 'installers:read' },
   { to: '/regions', label: 'Regions', capability: 'regions:read' },

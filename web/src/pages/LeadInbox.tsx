@@ -12,6 +12,7 @@ import { nameOf, useStaff } from '../lib/staff';
 import { useLoad } from '../lib/useLoad';
 import { useSession } from '../session/session';
 import { BulkAssign } from './leads/BulkAssign';
+import { CampaignAssign } from './leads/CampaignAssign';
 import { LeadFilters } from './leads/LeadFilters';
 import { SavedViews } from './leads/SavedViews';
 
@@ -56,22 +57,18 @@ export function LeadInbox() {
   const rows = leads.data?.data ?? [];
   const allSelected = rows.length > 0 && rows.every((r) => selected.includes(r.id));
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  const assigned = (message: string) => {
+    setNotice(message);
+    setSelected([]);
+    leads.reload();
+  };
 
   return (
     <Page title="Lead inbox">
       <LeadFilters params={filters} staff={staff} onApply={(next) => setParams(next)} />
       <SavedViews query={filters.toString()} />
-      {can('leads:assign') ? (
-        <BulkAssign
-          selected={selected}
-          staff={staff}
-          onDone={(message) => {
-            setNotice(message);
-            setSelected([]);
-            leads.reload();
-          }}
-        />
-      ) : null}
+      {can('leads:assign') ? <BulkAssign selected={selected} staff={staff} onDone={assigned} /> : null}
+      {can('campaigns:write') ? <CampaignAssign selected={selected} staff={staff} onDone={assigned} /> : null}
       <p role="status" className="notice">
         {notice}
       </p>
