@@ -335,6 +335,32 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
     await expect.poll(() => page.locator('.lead-meta').textContent()).toMatch(/erased/);
   });
 
+  it('lead detail: routed by hand to the installers staff choose, previewed first', async () => {
+    const [lead] = (await viaApi('GET', '/api/leads?status=qualified&limit=1')).data;
+    await page.goto(`/leads/${lead.id}`);
+    await page.getByRole('heading', { name: 'Preview' }).waitFor();
+    await page.getByLabel('Mode').selectOption('manual');
+    await page.getByText('Choose the installers to offer the lead to').waitFor();
+    expect(await page.getByRole('button', { name: 'Route lead' }).isDisabled()).toBe(true);
+    const picks = page.getByRole('group', { name: /^Offer the lead to/ });
+    await picks.getByLabel('Grand Canal Energy').check();
+    await picks.getByLabel('Northside Renewables').check();
+    await page.locator('.routing-preview p', { hasText: 'In manual mode' }).waitFor();
+    await expect.poll(() => page.locator('.routing-preview').getAttribute('aria-busy')).toBe('false');
+    expect(await page.locator('table.preview tbody tr').count()).toBe(2);
+    await page.getByRole('button', { name: 'Route lead' }).click();
+    await page.getByText(/^Routed: \d+ installers? offered the lead\.$/).waitFor();
+    const latest = (await viaApi('GET', `/api/leads/${lead.id}/routing`)).data.at(-1);
+    expect(latest.mode).toBe('manual');
+    const names = new Map<string, string>(
+      (await viaApi('GET', '/api/installers?limit=200')).data.map((i: any) => [i.id, i.name]),
+    );
+    expect(latest.candidates.map((c: any) => names.get(c.installerId)).sort()).toEqual([
+      'Grand Canal Energy',
+      'Northside Renewables',
+    ]);
+  });
+
   it("lead detail: the homeowner's answer to a follow-up recorded, the follow-up closed, a task marked done", async () => {
     // A follow-up the demo created with a confirmed install (its survey answered, not yet closed).
     const due = (await viaApi('GET', '/api/follow-ups?limit=50')).data.find((f: any) => f.status !== 'closed');

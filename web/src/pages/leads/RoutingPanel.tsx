@@ -10,7 +10,9 @@ import { useSession } from '../../session/session';
 
 type Decision = Body<'/api/leads/{id}/routing', 'get'>['data'][number];
 type Candidate = Decision['candidates'][number];
-type Mode = 'recommended' | 'compare_quotes';
+type Mode = 'recommended' | 'compare_quotes' | 'manual';
+/** At most this many installers are offered one lead (the API's limit). */
+const MAX_PICKS = 7;
 
 const REASONS: Record<string, string> = {
   inactive: 'not active',
@@ -81,18 +83,20 @@ export function RoutingPanel({
   const routable =
     can('routing:decide') && !lead.erasedAt && !['converted', 'lost', 'disqualified'].includes(lead.status);
   // The engine's real decision for this lead right now, as a read: again after every change and every route.
+  // Manual mode: the installers staff pick (each still checked by the engine: active, capacity …).
+  const [picks, setPicks] = useState<string[]>([]);
+  const body = mode === 'manual' ? { mode, installerIds: picks } : { mode };
+  const ready = mode !== 'manual' || picks.length > 0;
   const preview = useLoad(async () => {
-    if (!routable) return null;
-    const answer = await unwrap(
-      api.POST('/api/leads/{id}/route/preview', { params: { path: { id: lead.id } }, body: { mode } }),
-    );
+    if (!routable || !ready) return null;
+    const answer = await unwrap(api.POST('/api/leads/{id}/route/preview', { params: { path: { id: lead.id } }, body }));
     return answer.preview;
-  }, [lead.id, lead.status, lead.version, mode, decisions.length, routable]);
+  }, [lead.id, lead.status, lead.version, mode, picks.join(','), decisions.length, routable]);
 
   async function route(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     await action.run(
-      () => unwrap(api.POST('/api/leads/{id}/route', { params: { path: { id: lead.id } }, body: { mode } })),
+      () => unwrap(api.POST('/api/leads/{id}/route', { params: { path: { id: lead.id } }, body })),
       (r) => `Routed: ${r.assignments.length} installer${r.assignments.length === 1 ? '' : 's'} offered the lead.`,
     );
     // Without candidates the answer is a 409, but the decision (with every reason) is recorded: show it.
@@ -109,7 +113,8 @@ export function RoutingPanel({
           <h3>Preview</h3>
           <ProblemMessage error={preview.error} />
           <div className="routing-preview" aria-live="polite" aria-busy={preview.loading}>
-            {p ? (
+            {!ready ? <p>Choose the installers to offer the lead to, below the route button.</p> : null}
+            {p && ready ? (
               <>
                 <p>
                   In {humanize(p.mode)} mode, under the {humanize(p.strategy)} strategy, routing would offer the lead to{' '}
@@ -140,12 +145,31 @@ export function RoutingPanel({
               <select name="mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
                 <option value="recommended">Recommended installer</option>
                 <option value="compare_quotes">Compare quotes</option>
+                <option value="manual">Installers I choose</option>
               </select>
             </label>
-            <button type="submit" disabled={action.busy}>
+            <button type="submit" disabled={action.busy || !ready}>
               Route lead
             </button>
           </form>
+          {mode === 'manual' ? (
+            <fieldset className="manual-picks">
+              <legend>Offer the lead to (up to {MAX_PICKS})</legend>
+              {[...names.entries()]
+                .sort((a, b) => a[1].localeCompare(b[1]))
+                .map(([id, name]) => (
+                  <label key={id} className="checkbox">
+                    <input
+                      type="checkbox"
+                      checked={picks.includes(id)}
+                      disabled={!picks.includes(id) && picks.length >= MAX_PICKS}
+                      onChange={(e) => setPicks((p) => (e.target.checked ? [...p, id] : p.filter((x) => x !== id)))}
+                    />{' '}
+                    {name}
+                  </label>
+                ))}
+            </fieldset>
+          ) : null}
           <p role="status" className="notice">
             {action.notice}
           </p>
