@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../api/client';
+import { ActionOutcome } from '../components/ActionOutcome';
 import { HumanOptions } from '../components/HumanOptions';
 import { Loading } from '../components/Loading';
 import { Page } from '../components/Page';
@@ -162,10 +163,7 @@ function CampaignCard({
           </div>
         ) : null}
       </form>
-      <ProblemMessage error={action.error} />
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
+      <ActionOutcome action={action} />
     </section>
   );
 }
@@ -242,10 +240,7 @@ function NewCampaign({ staff, onCreated }: { staff: StaffUser[]; onCreated: () =
           </button>
         </div>
       </form>
-      <ProblemMessage error={action.error} />
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
+      <ActionOutcome action={action} />
     </section>
   );
 }

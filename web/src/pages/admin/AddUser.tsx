@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { useInstallerNames } from '../../lib/installers';
 import { useAction } from '../../lib/useAction';
 
@@ -92,10 +92,7 @@ export function AddUser({ roles, onAdded }: { roles: Role[]; onAdded: () => void
           </button>
         </div>
       </form>
-      <ProblemMessage error={action.error} />
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
+      <ActionOutcome action={action} />
     </section>
   );
 }

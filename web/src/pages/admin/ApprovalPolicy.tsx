@@ -1,7 +1,7 @@
 import type { FormEvent } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
-import { ProblemMessage } from '../../components/ProblemMessage';
 import { Section } from '../../components/Section';
 import { formatDateTime } from '../../lib/format';
 import { useAction } from '../../lib/useAction';
@@ -101,10 +101,7 @@ export function ApprovalPolicy() {
               </button>
             </div>
           </form>
-          <ProblemMessage error={action.error} />
-          <p role="status" className="notice">
-            {action.notice}
-          </p>
+          <ActionOutcome action={action} />
         </>
       )}
     </Section>

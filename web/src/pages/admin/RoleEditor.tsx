@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
-import { ProblemMessage } from '../../components/ProblemMessage';
 import { useAction } from '../../lib/useAction';
 
 type Role = Body<'/api/admin/roles', 'get'>['data'][number];
@@ -124,10 +124,7 @@ export function RoleEditor({
           </button>
         </div>
       </form>
-      <ProblemMessage error={action.error} />
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
+      <ActionOutcome action={action} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { api, unwrap } from '../../api/client';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { ScrollRegion } from '../../components/ScrollRegion';
 import { Section } from '../../components/Section';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -74,10 +74,7 @@ export function UsersAndRoles() {
           </ScrollRegion>
         )}
       </Section>
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
-      <ProblemMessage error={action.error} />
+      <ActionOutcome action={action} />
       {roles.data ? (
         <AddUser
           roles={roles.data.data}

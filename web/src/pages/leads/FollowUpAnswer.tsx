@@ -1,7 +1,7 @@
 import type { FormEvent } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
-import { ProblemMessage } from '../../components/ProblemMessage';
 import { useAction } from '../../lib/useAction';
 
 type FollowUp = Body<'/api/follow-ups/{id}', 'get'>;
@@ -97,10 +97,7 @@ export function FollowUpAnswer({ followUp: f, onChanged }: { followUp: FollowUp;
           Close the follow-up
         </button>
       </div>
-      <ProblemMessage error={action.error} />
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
+      <ActionOutcome action={action} />
     </form>
   );
 }

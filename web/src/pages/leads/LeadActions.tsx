@@ -1,6 +1,7 @@
 import { type FormEvent, useRef } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { humanize } from '../../lib/format';
@@ -113,10 +114,7 @@ export function LeadActions({ lead, staff, onChanged }: Props) {
           <Link to={`/contacts/${lead.personId}`}>open the client 360</Link>.
         </p>
       ) : null}
-      <p role="status" className="notice">
-        {action.notice}
-      </p>
-      <ProblemMessage error={action.error} />
+      <ActionOutcome action={action} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, unwrap } from '../../api/client';
+import { ActionOutcome } from '../../components/ActionOutcome';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { ScrollRegion } from '../../components/ScrollRegion';
 import { formatDateTime, humanize } from '../../lib/format';
@@ -170,10 +171,7 @@ export function RoutingPanel({
                 ))}
             </fieldset>
           ) : null}
-          <p role="status" className="notice">
-            {action.notice}
-          </p>
-          <ProblemMessage error={action.error} />
+          <ActionOutcome action={action} />
         </>
       ) : null}
       <h3>Decisions</h3>
