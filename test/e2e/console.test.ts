@@ -493,6 +493,16 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
     await heading(page, name).waitFor();
     await page.getByRole('heading', { name: 'Accounts' }).waitFor();
     await page.getByRole('heading', { name: 'Interactions' }).waitFor();
+
+    // A call logged onto the person's timeline.
+    await page.getByLabel('Channel').selectOption('phone');
+    await page.getByLabel('Direction').selectOption('inbound');
+    await page.getByLabel('Summary').fill('Called about adding a battery');
+    await page.getByRole('button', { name: 'Log interaction' }).click();
+    await page.locator('li', { hasText: 'Called about adding a battery' }).waitFor();
+    await expect(page.locator('li', { hasText: 'Called about adding a battery' }).textContent()).resolves.toMatch(
+      /phone inbound/,
+    );
     await checkScreen(page, 'client-360');
   });
 

@@ -8,6 +8,8 @@ import { ProblemMessage } from '../components/ProblemMessage';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDateTime, formatMoney, humanize } from '../lib/format';
 import { useLoad } from '../lib/useLoad';
+import { useSession } from '../session/session';
+import { LogInteraction } from './contacts/LogInteraction';
 
 function List<T>({
   id,
@@ -33,6 +35,7 @@ function List<T>({
 /** The client 360: one person with their accounts, leads, deals, projects, tasks, interactions and scores. */
 export function Client360() {
   const personId = useParams().id!;
+  const { can } = useSession();
   const dossier = useLoad(
     () => unwrap(api.GET('/api/crm/client-360/{personId}', { params: { path: { personId } } })),
     [personId],
@@ -148,6 +151,9 @@ export function Client360() {
                   </li>
                 )}
               />
+              {can('crm:write') && !d.person.erasedAt ? (
+                <LogInteraction personId={personId} onLogged={dossier.reload} />
+              ) : null}
             </div>
           </div>
         </>
