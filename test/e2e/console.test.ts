@@ -634,6 +634,26 @@ describe.skipIf(!chromiumAvailable || Boolean(process.env.TEST_DATABASE_URL))('s
     await checkScreen(page, 'campaigns');
   });
 
+  it('tasks: one added for a colleague, listed among the open tasks, marked done', async () => {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Tasks' }).click();
+    await heading(page, 'Tasks').waitFor();
+    await page.locator('table.tasks tbody tr').first().waitFor();
+    const add = page.getByRole('region', { name: 'Add a task' });
+    await add.getByLabel('Title').fill('Send the grant paperwork');
+    await add.getByLabel('Assignee').selectOption({ label: 'Sinéad Kelly' });
+    await add.getByRole('button', { name: 'Add task' }).click();
+    await add.getByText('Task “Send the grant paperwork” added.').waitFor();
+    const row = page.locator('table.tasks tbody tr', { hasText: 'Send the grant paperwork' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Sinéad Kelly');
+    await checkScreen(page, 'tasks');
+    await row.getByRole('button', { name: 'Mark done: Send the grant paperwork' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel('Status').selectOption('done');
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('done');
+    await page.locator('table.tasks tbody tr', { hasText: 'Send the grant paperwork' }).waitFor();
+  });
+
   it('imports: a CSV uploaded, mapped, dry-run, approved and committed', async () => {
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Imports' }).click();
     await heading(page, 'Imports').waitFor();

@@ -19,6 +19,7 @@ import { Portal } from './pages/Portal';
 import { PortalAssignment } from './pages/PortalAssignment';
 import { Regions } from './pages/Regions';
 import { SignIn } from './pages/SignIn';
+import { Tasks } from './pages/Tasks';
 import { useMe } from './session/session';
 
 /** Client routes; their first path segments are served by src/web/console.ts (CLIENT_ROUTES). */
@@ -45,6 +46,7 @@ export function App() {
         <Route path="regions" element={<Regions />} />
         <Route path="pipelines" element={<Pipelines />} />
         <Route path="campaigns" element={<Campaigns />} />
+        <Route path="tasks" element={<Tasks />} />
         <Route path="imports" element={<Imports />} />
         <Route path="admin/*" element={<Admin />} />
         <Route path="portal" element={<Portal />} />

@@ -6,6 +6,7 @@ const SECTIONS = [
   { to: '/', label: 'Dashboard', capability: 'leads:read' },
   { to: '/leads', label: 'Leads', capability: 'leads:read' },
   { to: '/approvals', label: 'Approvals', capability: 'workflow:approve' },
+  { to: '/tasks', label: 'Tasks', capability: 'crm:read' },
   { to: '/contacts', label: 'Contacts', capability: 'crm:read' },
   { to: '/accounts', label: 'Accounts', capability: 'crm:read' },
   { to: '/pipelines', label: 'Pipelines', capability: 'crm:read' },
