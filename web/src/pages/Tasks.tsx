@@ -8,6 +8,7 @@ import { ScrollRegion } from '../components/ScrollRegion';
 import { Section } from '../components/Section';
 import { TaskDone } from '../components/TaskDone';
 import { formatDateTime, humanize } from '../lib/format';
+import { formText, localInputValue } from '../lib/forms';
 import { nameOf, type StaffUser, useStaff } from '../lib/staff';
 import { useAction } from '../lib/useAction';
 import { useLoad } from '../lib/useLoad';
@@ -17,10 +18,6 @@ type NewTask = RequestBody<'/api/crm/tasks', 'post'>;
 
 const STATUSES = ['open', 'done', 'cancelled'] as const;
 const TYPES: NewTask['type'][] = ['custom', 'follow_up', 'reminder', 'contact_lead'];
-
-/** The value of a datetime-local input for a moment, in the browser's time zone. */
-const localInputValue = (at: Date) =>
-  new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 /** Tasks across the workspace (or the caller's own), by status, soonest due first; a task added for anyone. */
 export function Tasks() {
@@ -119,7 +116,7 @@ function AddTask({ staff, onAdded }: { staff: StaffUser[]; onAdded: () => void }
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const value = (name: string) => String(form.get(name) ?? '').trim();
+    const value = (name: string) => formText(form, name);
     const body: NewTask = {
       title: value('title'),
       type: value('type') as NewTask['type'],

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
 import { ActionOutcome } from '../../components/ActionOutcome';
+import { formText } from '../../lib/forms';
 import { useInstallerNames } from '../../lib/installers';
 import { useAction } from '../../lib/useAction';
 
@@ -20,7 +21,7 @@ export function AddUser({ roles, onAdded }: { roles: Role[]; onAdded: () => void
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const value = (name: string) => String(form.get(name) ?? '').trim();
+    const value = (name: string) => formText(form, name);
     const body: RequestBody<'/api/admin/users', 'post'> = {
       name: value('name'),
       email: value('email'),

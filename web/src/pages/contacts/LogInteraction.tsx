@@ -2,18 +2,13 @@ import type { FormEvent } from 'react';
 import { api, type RequestBody, unwrap } from '../../api/client';
 import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
+import { formText, localInputValue } from '../../lib/forms';
 import { useAction } from '../../lib/useAction';
 
 type Body = RequestBody<'/api/crm/interactions', 'post'>;
 
 const CHANNELS: Body['channel'][] = ['phone', 'email', 'sms', 'whatsapp', 'meeting', 'visit', 'web', 'other'];
 const DIRECTIONS: NonNullable<Body['direction']>[] = ['outbound', 'inbound', 'internal'];
-
-/** The value of a datetime-local input for a moment, in the browser's time zone. */
-function localInputValue(at: Date) {
-  const shifted = new Date(at.getTime() - at.getTimezoneOffset() * 60_000);
-  return shifted.toISOString().slice(0, 16);
-}
 
 /** A call, message or visit with the person, logged by staff onto their timeline. */
 export function LogInteraction({ personId, onLogged }: { personId: string; onLogged: () => void }) {
@@ -23,7 +18,7 @@ export function LogInteraction({ personId, onLogged }: { personId: string; onLog
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const value = (name: string) => String(form.get(name) ?? '').trim();
+    const value = (name: string) => formText(form, name);
     const body: Body = {
       personId,
       channel: value('channel') as Body['channel'],

@@ -2,6 +2,7 @@ import type { FormEvent } from 'react';
 import { api, type Body, type RequestBody, unwrap } from '../../api/client';
 import { ActionOutcome } from '../../components/ActionOutcome';
 import { HumanOptions } from '../../components/HumanOptions';
+import { formText } from '../../lib/forms';
 import { useAction } from '../../lib/useAction';
 
 type FollowUp = Body<'/api/follow-ups/{id}', 'get'>;
@@ -29,7 +30,7 @@ export function FollowUpAnswer({ followUp: f, onChanged }: { followUp: FollowUp;
   async function record(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const value = (name: string) => String(form.get(name) ?? '').trim();
+    const value = (name: string) => formText(form, name);
     const body: Patch = {};
     if (value('satisfactionScore')) body.satisfactionScore = Number(value('satisfactionScore'));
     if (value('nps')) body.nps = Number(value('nps'));
